@@ -1,0 +1,131 @@
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../lib/process.ts';
+import { formatSeconds, heartbeat, type Progress } from '../lib/progress.ts';
+import { sourceModules, tools, type SourceModuleName, type ToolName } from './catalog.ts';
+
+const wrappersDir = import.meta.dirname;
+
+/** Where built tools are cached: outside the repo, shared by runs, sessions and CI on this machine. */
+export function toolsCacheDir(): string {
+  if (process.env.ONLOAD_TOOLS_CACHE) return process.env.ONLOAD_TOOLS_CACHE;
+  const base = process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache');
+  return join(base, 'onload-chart', 'tools');
+}
+
+function toolBinDir(name: ToolName): string {
+  const tool = tools[name];
+  return join(toolsCacheDir(), `${tool.dir}-${tool.version}`, 'bin');
+}
+
+/**
+ * Path of one binary of a tool. `ONLOAD_TOOLS_BIN` may name a directory of already-installed
+ * binaries (`kube-apiserver`, `etcd`, `helm`, `helm4`, `ct`, `kwok`, ...); they are used as-is.
+ */
+export function binaryPath(name: ToolName, binary: string): string {
+  const preinstalled = process.env.ONLOAD_TOOLS_BIN;
+  if (preinstalled) {
+    const alias = name === 'helm4' ? 'helm4' : binary;
+    const candidate = join(preinstalled, alias);
+    if (existsSync(candidate)) return candidate;
+  }
+  return join(toolBinDir(name), binary);
+}
+
+function goEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
+}
+
+function isBuilt(name: ToolName): boolean {
+  return Object.values(tools[name].binaries).every((b) => existsSync(binaryPath(name, b)));
+}
+
+/** Builds a tool unless its binaries are already cached; returns its bin directory. */
+export async function ensureTool(name: ToolName, progress: Progress): Promise<string> {
+  const tool = tools[name];
+  const binDir = toolBinDir(name);
+  if (isBuilt(name)) return binDir;
+
+  const packages = Object.keys(tool.binaries);
+  const staging = `${binDir}.partial-${process.pid}`;
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  progress(
+    `building ${tool.dir} ${tool.version} (${Object.values(tool.binaries).join(', ')}) from the Go module proxy; ` +
+      `a cold build takes about ${tool.coldMinutes} min on 2 cores`,
+  );
+  const started = Date.now();
+  let lastPackage = '';
+  const stop = heartbeat(30_000, (elapsed) => {
+    progress(`  ... ${tool.dir}: ${formatSeconds(elapsed)} elapsed${lastPackage ? `, compiling ${lastPackage}` : ''}`);
+  });
+  try {
+    const cwd = join(wrappersDir, tool.dir);
+    await runStep(`download modules for ${tool.dir}`, 'go', ['mod', 'download'], cwd);
+    await runStep(
+      `compile ${tool.dir}`,
+      'go',
+      ['build', '-v', '-trimpath', '-pgo=off', '-ldflags', ['-s', '-w', ...tool.ldflags].join(' '), '-o', `${staging}/`, ...packages],
+      cwd,
+      (line) => {
+        if (line && !line.includes(' ')) lastPackage = line;
+      },
+    );
+    for (const [pkg, binary] of Object.entries(tool.binaries)) {
+      const built = join(staging, goBinaryName(pkg));
+      if (built !== join(staging, binary)) await rename(built, join(staging, binary));
+    }
+    await rm(binDir, { recursive: true, force: true });
+    await rename(staging, binDir);
+  } finally {
+    stop();
+    await rm(staging, { recursive: true, force: true });
+  }
+  progress(`built ${tool.dir} ${tool.version} in ${formatSeconds(Date.now() - started)} → ${binDir}`);
+  return binDir;
+}
+
+/** The file name `go build -o dir/` gives a main package: its last path element, minus a /vN suffix. */
+function goBinaryName(pkg: string): string {
+  const parts = pkg.split('/');
+  const last = parts.at(-1) ?? pkg;
+  return /^v\d+$/.test(last) ? (parts.at(-2) ?? last) : last;
+}
+
+async function runStep(
+  step: string,
+  file: string,
+  args: string[],
+  cwd: string,
+  onLine?: (line: string) => void,
+): Promise<void> {
+  try {
+    await run(file, args, { cwd, env: goEnv(), ...(onLine ? { onLine } : {}) });
+  } catch (error) {
+    throw new Error(`tool build step failed: ${step}\n${String(error instanceof Error ? error.message : error)}`);
+  }
+}
+
+export async function ensureTools(names: readonly ToolName[], progress: Progress): Promise<void> {
+  // Sequential on purpose: two Go builds at once only thrash a 2-core machine.
+  for (const name of names) await ensureTool(name, progress);
+}
+
+/** Directory of a pinned Go module's files (CRDs, KWOK stages, ct configs), downloaded if needed. */
+export async function sourceModuleDir(name: SourceModuleName): Promise<string> {
+  const mod = sourceModules[name];
+  const { stdout } = await run('go', ['mod', 'download', '-json', `${mod.path}@${mod.version}`], {
+    cwd: wrappersDir,
+    env: goEnv(),
+  });
+  const info = JSON.parse(stdout) as { Dir?: string; Error?: string };
+  if (!info.Dir) throw new Error(`go mod download ${mod.path}@${mod.version}: ${info.Error ?? 'no directory'}`);
+  return info.Dir;
+}
+
+export async function cacheSizeBytes(): Promise<number> {
+  const { stdout } = await run('du', ['-sb', toolsCacheDir()], { allowFailure: true });
+  return Number(stdout.split('\t')[0] ?? 0);
+}

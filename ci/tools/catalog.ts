@@ -1,0 +1,104 @@
+// The pinned tools of the test bed. Each one is built from a wrapper Go module in
+// ci/tools/<dir>/ (go.mod + go.sum committed, binaries never) into a cache outside the repo.
+
+export interface BuiltTool {
+  /** Cache key prefix and wrapper directory under ci/tools/. */
+  readonly dir: string;
+  readonly version: string;
+  /** Go package path → binary file name. */
+  readonly binaries: Readonly<Record<string, string>>;
+  readonly ldflags: readonly string[];
+  /** Rough cold-build time on 2 cores, shown while building. */
+  readonly coldMinutes: number;
+}
+
+const kubeVersion = 'v1.36.5';
+const [kubeMajor, kubeMinor] = kubeVersion.slice(1).split('.');
+
+function versionStamp(pkg: string): string[] {
+  return [
+    `-X ${pkg}.gitVersion=${kubeVersion}`,
+    `-X ${pkg}.gitMajor=${kubeMajor ?? ''}`,
+    `-X ${pkg}.gitMinor=${kubeMinor ?? ''}`,
+    `-X ${pkg}.gitTreeState=clean`,
+    `-X ${pkg}.buildDate=1970-01-01T00:00:00Z`,
+  ];
+}
+
+export const tools = {
+  kubernetes: {
+    dir: 'kubernetes',
+    version: kubeVersion,
+    binaries: {
+      'k8s.io/kubernetes/cmd/kube-apiserver': 'kube-apiserver',
+      'k8s.io/kubernetes/cmd/kube-controller-manager': 'kube-controller-manager',
+      'k8s.io/kubernetes/cmd/kube-scheduler': 'kube-scheduler',
+      'k8s.io/kubernetes/cmd/kubectl': 'kubectl',
+    },
+    ldflags: [
+      ...versionStamp('k8s.io/component-base/version'),
+      ...versionStamp('k8s.io/client-go/pkg/version'),
+    ],
+    coldMinutes: 25,
+  },
+  etcd: {
+    dir: 'etcd',
+    version: 'v3.6.16',
+    binaries: { 'go.etcd.io/etcd/server/v3': 'etcd' },
+    ldflags: [],
+    coldMinutes: 3,
+  },
+  helm3: {
+    dir: 'helm3',
+    version: 'v3.21.4',
+    binaries: { 'helm.sh/helm/v3/cmd/helm': 'helm' },
+    ldflags: [
+      '-X helm.sh/helm/v3/internal/version.version=v3.21.4',
+      `-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=${kubeMajor ?? ''}`,
+      `-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=${kubeMinor ?? ''}`,
+      `-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=${kubeMajor ?? ''}`,
+      `-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=${kubeMinor ?? ''}`,
+    ],
+    coldMinutes: 5,
+  },
+  helm4: {
+    dir: 'helm4',
+    version: 'v4.2.4',
+    binaries: { 'helm.sh/helm/v4/cmd/helm': 'helm' },
+    ldflags: ['-X helm.sh/helm/v4/internal/version.version=v4.2.4'],
+    coldMinutes: 6,
+  },
+  chartTesting: {
+    dir: 'chart-testing',
+    version: 'v3.14.0',
+    binaries: { 'github.com/helm/chart-testing/v3/ct': 'ct' },
+    ldflags: ['-X github.com/helm/chart-testing/v3/ct/cmd.Version=v3.14.0'],
+    coldMinutes: 3,
+  },
+  kwok: {
+    dir: 'kwok',
+    version: 'v0.8.0',
+    binaries: { 'sigs.k8s.io/kwok/cmd/kwok': 'kwok' },
+    ldflags: [],
+    coldMinutes: 4,
+  },
+} as const satisfies Record<string, BuiltTool>;
+
+export type ToolName = keyof typeof tools;
+
+/** Go modules whose files (CRD manifests, KWOK stages, ct configs) the test bed reads. */
+export const sourceModules = {
+  /** The newest KMM module version this machine's Go module proxy serves (fork, release-2.2). */
+  kmm: {
+    path: 'github.com/rh-ecosystem-edge/kernel-module-management',
+    version: 'v0.0.0-20240925181841-898c27853e89',
+  },
+  openshiftApi: {
+    path: 'github.com/openshift/api',
+    version: 'v0.0.0-20260813212709-d4bb0b443cb8',
+  },
+  kwok: { path: 'sigs.k8s.io/kwok', version: tools.kwok.version },
+  chartTesting: { path: 'github.com/helm/chart-testing/v3', version: tools.chartTesting.version },
+} as const;
+
+export type SourceModuleName = keyof typeof sourceModules;

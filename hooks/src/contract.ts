@@ -1,0 +1,89 @@
+// The node/label contract (DESIGN §4) and the names the chart, the hooks and the test bed share.
+// The chart's templates spell the same keys; render tests check they agree with this file.
+
+export const onloadGroup = 'onload.amd.com';
+
+/** KMM Module names, fixed by the seed design (one Onload deployment per namespace). */
+export const moduleNames = { onload: 'onload', sfc: 'sfc' } as const;
+export type ModuleKey = keyof typeof moduleNames;
+
+/** Extended resource the device plugin advertises. */
+export const onloadResource = 'amd.com/onload';
+
+/** KMM: the version this node must run; written by us. */
+export function kmmVersionLabel(namespace: string, module: string): string {
+  return `kmm.node.kubernetes.io/version-module.${namespace}.${module}`;
+}
+
+/** KMM: present (empty value) while the module is loaded; written by KMM. */
+export function kmmReadyLabel(namespace: string, module: string): string {
+  return `kmm.node.kubernetes.io/${namespace}.${module}.ready`;
+}
+
+/** KMM >= 2.5: the loaded version; written by KMM. */
+export function kmmVersionReadyLabel(namespace: string, module: string): string {
+  return `kmm.node.kubernetes.io/${namespace}.${module}.version.ready`;
+}
+
+/** Our per-node rollout state (values: NodeState). */
+export function stateLabel(namespace: string): string {
+  return `${onloadGroup}/${namespace}.upgrade-state`;
+}
+
+/** While present, the device plugin and control plane DaemonSets leave the node. */
+export function pausedLabel(namespace: string): string {
+  return `${onloadGroup}/${namespace}.paused`;
+}
+
+/** Set by users (value "true") to keep a node out of rollouts. */
+export const skipLabel = `${onloadGroup}/upgrade-skip`;
+
+/** Set by users (value "true") on a pod that must never be evicted by a rollout. */
+export const podEvictSkipLabel = `${onloadGroup}/evict-skip`;
+
+export function nodeAnnotation(namespace: string, key: 'since' | 'reason' | 'target' | 'message'): string {
+  return `${onloadGroup}/${namespace}.upgrade-${key}`;
+}
+
+/** On the Onload CR: "true" pauses the rollout between nodes. */
+export const pauseAnnotation = `${onloadGroup}/paused`;
+
+export const nodeStates = [
+  'upgrade-required',
+  'stopping-device-plugin',
+  'evicting',
+  'reloading-driver',
+  'validating',
+  'upgrade-done',
+  'upgrade-failed',
+] as const;
+export type NodeState = (typeof nodeStates)[number];
+
+/** app.kubernetes.io/component values of the chart's pods. */
+export const components = {
+  devicePlugin: 'device-plugin',
+  controlPlane: 'control-plane',
+  sfptpd: 'sfptpd',
+  labeller: 'labeller',
+  hook: 'hook',
+} as const;
+
+/** Pod label carrying the Onload userland version a device plugin / control plane pod runs. */
+export const userlandVersionLabel = `${onloadGroup}/version`;
+
+/** Environment of the hook and labeller containers, set by the chart. */
+export const hookEnv = {
+  release: 'ONLOAD_RELEASE',
+  namespace: 'ONLOAD_NAMESPACE',
+  crName: 'ONLOAD_CR_NAME',
+  spec: 'ONLOAD_SPEC',
+  chartVersion: 'ONLOAD_CHART_VERSION',
+  deadlineSeconds: 'ONLOAD_DEADLINE_SECONDS',
+  podName: 'POD_NAME',
+  logLevel: 'LOG_LEVEL',
+} as const;
+
+/** Entry points of the hooks image (bundles under /app in the image, dist/hooks locally). */
+export const entryPoints = ['pre', 'post', 'pre-delete', 'post-delete', 'labeller'] as const;
+export type EntryPoint = (typeof entryPoints)[number];
+export const imageAppDir = '/app';
