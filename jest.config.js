@@ -19,6 +19,7 @@ export default {
     {
       ...common,
       displayName: 'cluster',
+      setupFilesAfterEnv: ['<rootDir>/ci/testbed/jest-timeout.ts'],
       testMatch: ['<rootDir>/{generator,hooks,ci,charts}/**/*.cluster.test.ts'],
       globalSetup: '<rootDir>/ci/testbed/jest-global-setup.ts',
       globalTeardown: '<rootDir>/ci/testbed/jest-global-teardown.ts',

@@ -19,7 +19,11 @@ export async function helmPath(major: HelmMajor): Promise<string> {
  * Runs Helm with an isolated home (no user repositories, plugins or caches leak in).
  * Pass `allowFailure` to inspect a non-zero exit instead of rejecting.
  */
-export async function helm(major: HelmMajor, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export async function helm(
+  major: HelmMajor,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   const home = join(repoRoot, 'node_modules', '.cache', `helm${major}-home`);
   const env = {
     ...process.env,

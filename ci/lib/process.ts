@@ -28,7 +28,11 @@ export interface RunOptions extends SpawnOptions {
 }
 
 /** Runs a program (no shell), capturing its output. Rejects with the output's tail on failure. */
-export function run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export function run(
+  file: string,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   const { onLine, input, allowFailure, ...spawnOptions } = options;
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { ...spawnOptions, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -54,7 +58,8 @@ export function run(file: string, args: readonly string[], options: RunOptions =
     child.on('close', (code, signal) => {
       if (pending && onLine) onLine(pending);
       const result = { code: code ?? (signal ? 128 : 1), stdout, stderr };
-      if (result.code !== 0 && !allowFailure) reject(new CommandError([file, ...args].join(' '), result));
+      if (result.code !== 0 && !allowFailure)
+        reject(new CommandError([file, ...args].join(' '), result));
       else resolve(result);
     });
     child.stdin?.end(input ?? '');

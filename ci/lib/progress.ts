@@ -3,7 +3,10 @@
 
 export type Progress = (message: string) => void;
 
-export function progressTo(prefix: string, stream: NodeJS.WritableStream = process.stderr): Progress {
+export function progressTo(
+  prefix: string,
+  stream: NodeJS.WritableStream = process.stderr,
+): Progress {
   return (message) => {
     stream.write(`[${prefix}] ${message}\n`);
   };

@@ -59,7 +59,9 @@ export async function ensureTool(name: ToolName, progress: Progress): Promise<st
   const started = Date.now();
   let lastPackage = '';
   const stop = heartbeat(30_000, (elapsed) => {
-    progress(`  ... ${tool.dir}: ${formatSeconds(elapsed)} elapsed${lastPackage ? `, compiling ${lastPackage}` : ''}`);
+    progress(
+      `  ... ${tool.dir}: ${formatSeconds(elapsed)} elapsed${lastPackage ? `, compiling ${lastPackage}` : ''}`,
+    );
   });
   try {
     const cwd = join(wrappersDir, tool.dir);
@@ -67,7 +69,17 @@ export async function ensureTool(name: ToolName, progress: Progress): Promise<st
     await runStep(
       `compile ${tool.dir}`,
       'go',
-      ['build', '-v', '-trimpath', '-pgo=off', '-ldflags', ['-s', '-w', ...tool.ldflags].join(' '), '-o', `${staging}/`, ...packages],
+      [
+        'build',
+        '-v',
+        '-trimpath',
+        '-pgo=off',
+        '-ldflags',
+        ['-s', '-w', ...tool.ldflags].join(' '),
+        '-o',
+        `${staging}/`,
+        ...packages,
+      ],
       cwd,
       (line) => {
         if (line && !line.includes(' ')) lastPackage = line;
@@ -83,7 +95,9 @@ export async function ensureTool(name: ToolName, progress: Progress): Promise<st
     stop();
     await rm(staging, { recursive: true, force: true });
   }
-  progress(`built ${tool.dir} ${tool.version} in ${formatSeconds(Date.now() - started)} → ${binDir}`);
+  progress(
+    `built ${tool.dir} ${tool.version} in ${formatSeconds(Date.now() - started)} → ${binDir}`,
+  );
   return binDir;
 }
 
@@ -104,7 +118,9 @@ async function runStep(
   try {
     await run(file, args, { cwd, env: goEnv(), ...(onLine ? { onLine } : {}) });
   } catch (error) {
-    throw new Error(`tool build step failed: ${step}\n${String(error instanceof Error ? error.message : error)}`);
+    throw new Error(
+      `tool build step failed: ${step}\n${String(error instanceof Error ? error.message : error)}`,
+    );
   }
 }
 
@@ -121,7 +137,8 @@ export async function sourceModuleDir(name: SourceModuleName): Promise<string> {
     env: goEnv(),
   });
   const info = JSON.parse(stdout) as { Dir?: string; Error?: string };
-  if (!info.Dir) throw new Error(`go mod download ${mod.path}@${mod.version}: ${info.Error ?? 'no directory'}`);
+  if (!info.Dir)
+    throw new Error(`go mod download ${mod.path}@${mod.version}: ${info.Error ?? 'no directory'}`);
   return info.Dir;
 }
 

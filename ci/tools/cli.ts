@@ -21,10 +21,12 @@ if (command === 'build') {
 } else if (command === 'status') {
   for (const name of names) {
     for (const binary of Object.values(tools[name].binaries)) {
-      console.log(`${name.padEnd(13)} ${tools[name].version.padEnd(9)} ${binaryPath(name, binary)}`);
+      console.log(
+        `${name.padEnd(13)} ${tools[name].version.padEnd(9)} ${binaryPath(name, binary)}`,
+      );
     }
   }
-  console.log(`cache ${toolsCacheDir()}: ${(await cacheSizeBytes() / 1e6).toFixed(0)} MB`);
+  console.log(`cache ${toolsCacheDir()}: ${((await cacheSizeBytes()) / 1e6).toFixed(0)} MB`);
 } else {
   console.error('usage: npm run tools -- build [tool...] | status');
   process.exit(2);

@@ -1,0 +1,291 @@
+// The local test bed: genuine etcd, kube-apiserver, kube-controller-manager and kube-scheduler
+// built from Go modules, and KWOK keeping fake worker nodes alive. Loopback only; free ports;
+// state in a temporary directory.
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { run, type RunOptions, type RunResult } from '../lib/process.ts';
+import { formatSeconds, type Progress } from '../lib/progress.ts';
+import { waitFor } from '../lib/wait.ts';
+import { binaryPath, ensureTools, sourceModuleDir } from '../tools/build.ts';
+import {
+  apiserverArgs,
+  controllerManagerArgs,
+  etcdArgs,
+  kwokArgs,
+  schedulerArgs,
+  type ClusterLayout,
+} from './components.ts';
+import { renderKubeconfig } from './kubeconfig.ts';
+import { defaultNodeOptions, fakeNode, type FakeNodeOptions } from './nodes.ts';
+import { createPki } from './pki.ts';
+import { freePorts } from './ports.ts';
+import {
+  recordedPids,
+  startProcess,
+  startWatchdog,
+  stopAll,
+  tailOfLog,
+  isAlive,
+} from './supervisor.ts';
+
+export interface ClusterState {
+  readonly stateDir: string;
+  readonly server: string;
+  readonly kubeconfig: string;
+  readonly caCert: string;
+  readonly nodes: readonly string[];
+  readonly startedAt: string;
+  readonly startSeconds: number;
+}
+
+export interface StartOptions {
+  readonly nodes?: number | readonly FakeNodeOptions[];
+  /** When this process dies without stopping the cluster, a watchdog stops it. */
+  readonly ownerPid?: number;
+  readonly progress: Progress;
+}
+
+const stateFileName = 'state.json';
+const stagesDir = join(import.meta.dirname, 'stages');
+
+function advertiseAddress(): string {
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal);
+  // Any non-loopback address will do: the endpoint reconciler is off and nothing dials it.
+  return external?.address ?? '10.255.255.254';
+}
+
+function kubectlIn(kubeconfig: string) {
+  return (args: readonly string[], options: RunOptions = {}): Promise<RunResult> =>
+    run(binaryPath('kubernetes', 'kubectl'), ['--kubeconfig', kubeconfig, ...args], options);
+}
+
+function httpGetOk(url: string, tls?: { ca: Buffer; cert: Buffer; key: Buffer }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onResponse = (res: import('node:http').IncomingMessage): void => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    };
+    const req = tls
+      ? request(url, { ...tls, timeout: 2000 }, onResponse)
+      : httpRequest(url, { timeout: 2000 }, onResponse);
+    req.on('error', () => {
+      resolve(false);
+    });
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
+    req.end();
+  });
+}
+
+async function kwokStageFiles(): Promise<string[]> {
+  const kwok = await sourceModuleDir('kwok');
+  return [
+    join(kwok, 'kustomize/stage/node/fast/node-initialize.yaml'),
+    join(kwok, 'kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml'),
+    join(stagesDir, 'pod-ready.yaml'),
+    join(stagesDir, 'pod-complete.yaml'),
+    join(stagesDir, 'pod-delete.yaml'),
+  ];
+}
+
+export async function startCluster(options: StartOptions): Promise<ClusterState> {
+  const { progress } = options;
+  const started = Date.now();
+  await ensureTools(['kubernetes', 'etcd', 'kwok'], progress);
+  const stateDir = await mkdtemp(join(tmpdir(), 'onload-testbed-'));
+  if (options.ownerPid !== undefined) {
+    await writeFile(join(stateDir, 'pids'), '');
+    startWatchdog(stateDir, options.ownerPid);
+  }
+  try {
+    return await bringUp(stateDir, options, started);
+  } catch (error) {
+    await stopCluster(stateDir);
+    throw error;
+  }
+}
+
+async function bringUp(
+  stateDir: string,
+  options: StartOptions,
+  started: number,
+): Promise<ClusterState> {
+  const { progress } = options;
+  const [etcdClientPort = 0, etcdPeerPort = 0, apiserverPort = 0] = await freePorts(3);
+  const pki = await createPki(join(stateDir, 'pki'));
+  const server = `https://127.0.0.1:${apiserverPort}`;
+  const adminKubeconfig = join(stateDir, 'admin.kubeconfig');
+  await writeFile(
+    adminKubeconfig,
+    renderKubeconfig(server, pki.caCert, {
+      name: 'testbed-admin',
+      clientCertificate: pki.adminCert,
+      clientKey: pki.adminKey,
+    }),
+  );
+  const layout: ClusterLayout = {
+    stateDir,
+    etcdClientPort,
+    etcdPeerPort,
+    apiserverPort,
+    advertiseAddress: advertiseAddress(),
+    adminKubeconfig,
+    pki,
+    kwokStages: await kwokStageFiles(),
+  };
+
+  progress(`starting etcd and kube-apiserver on 127.0.0.1:${apiserverPort} (state ${stateDir})`);
+  const etcdPid = startProcess(stateDir, 'etcd', binaryPath('etcd', 'etcd'), etcdArgs(layout));
+  await waitAlive(
+    'etcd',
+    etcdPid,
+    stateDir,
+    () => httpGetOk(`http://127.0.0.1:${etcdClientPort}/health`),
+    30_000,
+  );
+  const apiPid = startProcess(
+    stateDir,
+    'kube-apiserver',
+    binaryPath('kubernetes', 'kube-apiserver'),
+    apiserverArgs(layout),
+  );
+  const tls = {
+    ca: await readFile(pki.caCert),
+    cert: await readFile(pki.adminCert),
+    key: await readFile(pki.adminKey),
+  };
+  await waitAlive(
+    'kube-apiserver',
+    apiPid,
+    stateDir,
+    () => httpGetOk(`${server}/readyz`, tls),
+    120_000,
+  );
+
+  progress('starting kube-controller-manager, kube-scheduler and kwok');
+  const kcmPid = startProcess(
+    stateDir,
+    'kube-controller-manager',
+    binaryPath('kubernetes', 'kube-controller-manager'),
+    controllerManagerArgs(layout),
+  );
+  const schedPid = startProcess(
+    stateDir,
+    'kube-scheduler',
+    binaryPath('kubernetes', 'kube-scheduler'),
+    schedulerArgs(layout),
+  );
+  const kwokPid = startProcess(stateDir, 'kwok', binaryPath('kwok', 'kwok'), kwokArgs(layout));
+
+  const kubectl = kubectlIn(adminKubeconfig);
+  const nodeOptions = normaliseNodes(options.nodes);
+  await addNodes(adminKubeconfig, nodeOptions);
+  const alive = (): void => {
+    for (const [name, pid] of [
+      ['kube-controller-manager', kcmPid],
+      ['kube-scheduler', schedPid],
+      ['kwok', kwokPid],
+    ] as const) {
+      if (!isAlive(pid)) throw new Error(`${name} exited:\n${tailOfLog(stateDir, name)}`);
+    }
+  };
+  await waitFor(
+    `${nodeOptions.length} Ready nodes`,
+    async () => {
+      alive();
+      const { stdout } = await kubectl([
+        'get',
+        'nodes',
+        '-o',
+        'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}',
+      ]);
+      return stdout.split('\n').filter((s) => s === 'True').length === nodeOptions.length;
+    },
+    { timeoutMs: 120_000, intervalMs: 500 },
+  );
+  await waitFor(
+    'the default ServiceAccount (kube-controller-manager running)',
+    async () => {
+      alive();
+      return (
+        (
+          await kubectl(['get', 'serviceaccount', 'default', '-n', 'default'], {
+            allowFailure: true,
+          })
+        ).code === 0
+      );
+    },
+    { timeoutMs: 120_000, intervalMs: 500 },
+  );
+
+  const state: ClusterState = {
+    stateDir,
+    server,
+    kubeconfig: adminKubeconfig,
+    caCert: pki.caCert,
+    nodes: nodeOptions.map((n) => n.name),
+    startedAt: new Date(started).toISOString(),
+    startSeconds: (Date.now() - started) / 1000,
+  };
+  await writeFile(join(stateDir, stateFileName), JSON.stringify(state, null, 2));
+  progress(
+    `test bed up in ${formatSeconds(Date.now() - started)}: ${state.nodes.length} nodes, kubeconfig ${adminKubeconfig}`,
+  );
+  return state;
+}
+
+function normaliseNodes(nodes: StartOptions['nodes']): readonly FakeNodeOptions[] {
+  if (Array.isArray(nodes)) return nodes as readonly FakeNodeOptions[];
+  const count = typeof nodes === 'number' ? nodes : 6;
+  return Array.from({ length: count }, (_, i) => defaultNodeOptions(i + 1, count));
+}
+
+/** Adds fake nodes to a running test bed (KWOK takes them over and keeps them Ready). */
+export async function addNodes(
+  kubeconfig: string,
+  nodes: readonly FakeNodeOptions[],
+): Promise<void> {
+  if (nodes.length === 0) return;
+  const manifest = nodes.map((n) => stringify(fakeNode(n))).join('---\n');
+  await kubectlIn(kubeconfig)(['create', '-f', '-'], { input: manifest });
+}
+
+async function waitAlive(
+  name: string,
+  pid: number,
+  stateDir: string,
+  ready: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
+  await waitFor(
+    `${name} to become ready`,
+    async () => {
+      if (!isAlive(pid)) throw new Error(`${name} exited:\n${tailOfLog(stateDir, name)}`);
+      return ready();
+    },
+    { timeoutMs, intervalMs: 200, describe: () => tailOfLog(stateDir, name, 15) },
+  );
+}
+
+/** Stops every process of the test bed and removes its state directory. */
+export async function stopCluster(stateDir: string): Promise<void> {
+  await stopAll(stateDir);
+  await rm(stateDir, { recursive: true, force: true });
+}
+
+export async function readClusterState(stateDir: string): Promise<ClusterState> {
+  return JSON.parse(await readFile(join(stateDir, stateFileName), 'utf8')) as ClusterState;
+}
+
+export function clusterProcessesAlive(stateDir: string): number[] {
+  return existsSync(stateDir) ? recordedPids(stateDir).filter(isAlive) : [];
+}

@@ -1,0 +1,95 @@
+// Command lines of the control-plane components, all bound to loopback. Pure: paths in, argv out.
+import type { Pki } from './pki.ts';
+
+export interface ClusterLayout {
+  readonly stateDir: string;
+  readonly etcdClientPort: number;
+  readonly etcdPeerPort: number;
+  readonly apiserverPort: number;
+  /** Non-loopback address the API server advertises (loopback is refused for the kubernetes Service). */
+  readonly advertiseAddress: string;
+  readonly adminKubeconfig: string;
+  readonly pki: Pki;
+  readonly kwokStages: readonly string[];
+}
+
+export const serviceAccountIssuer = 'https://kubernetes.default.svc.cluster.local';
+export const serviceClusterIpRange = '10.96.0.0/16';
+
+export function etcdArgs(l: ClusterLayout): string[] {
+  const client = `http://127.0.0.1:${l.etcdClientPort}`;
+  const peer = `http://127.0.0.1:${l.etcdPeerPort}`;
+  return [
+    '--name=testbed',
+    `--data-dir=${l.stateDir}/etcd`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=testbed=${peer}`,
+    '--unsafe-no-fsync=true',
+    '--quota-backend-bytes=4294967296',
+    '--log-level=warn',
+  ];
+}
+
+export function apiserverArgs(l: ClusterLayout): string[] {
+  const p = l.pki;
+  return [
+    `--etcd-servers=http://127.0.0.1:${l.etcdClientPort}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${l.apiserverPort}`,
+    `--advertise-address=${l.advertiseAddress}`,
+    '--endpoint-reconciler-type=none',
+    `--tls-cert-file=${p.serverCert}`,
+    `--tls-private-key-file=${p.serverKey}`,
+    `--client-ca-file=${p.caCert}`,
+    `--service-account-issuer=${serviceAccountIssuer}`,
+    `--service-account-key-file=${p.serviceAccountPub}`,
+    `--service-account-signing-key-file=${p.serviceAccountKey}`,
+    `--api-audiences=${serviceAccountIssuer}`,
+    '--authorization-mode=Node,RBAC',
+    `--service-cluster-ip-range=${serviceClusterIpRange}`,
+    '--allow-privileged=true',
+    '--profiling=false',
+    '--enable-priority-and-fairness=false',
+    '--max-requests-inflight=1000',
+    '--max-mutating-requests-inflight=500',
+  ];
+}
+
+export function controllerManagerArgs(l: ClusterLayout): string[] {
+  return [
+    `--kubeconfig=${l.adminKubeconfig}`,
+    '--leader-elect=false',
+    '--bind-address=127.0.0.1',
+    '--secure-port=0',
+    '--use-service-account-credentials=true',
+    `--service-account-private-key-file=${l.pki.serviceAccountKey}`,
+    `--root-ca-file=${l.pki.caCert}`,
+    `--service-cluster-ip-range=${serviceClusterIpRange}`,
+    '--kube-api-qps=200',
+    '--kube-api-burst=400',
+    '--concurrent-gc-syncs=10',
+  ];
+}
+
+export function schedulerArgs(l: ClusterLayout): string[] {
+  return [
+    `--kubeconfig=${l.adminKubeconfig}`,
+    '--leader-elect=false',
+    '--bind-address=127.0.0.1',
+    '--secure-port=0',
+  ];
+}
+
+export function kwokArgs(l: ClusterLayout): string[] {
+  return [
+    `--kubeconfig=${l.adminKubeconfig}`,
+    '--manage-all-nodes=true',
+    '--node-lease-duration-seconds=40',
+    '--cidr=10.0.0.0/16',
+    '--node-ip=10.1.0.1',
+    ...l.kwokStages.map((stage) => `--config=${stage}`),
+  ];
+}

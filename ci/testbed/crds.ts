@@ -1,0 +1,43 @@
+// Third-party CRDs the chart's objects need, taken from pinned Go modules (never hand-written).
+import { join } from 'node:path';
+import { run } from '../lib/process.ts';
+import { binaryPath, sourceModuleDir } from '../tools/build.ts';
+
+export const kmmCrdFiles = [
+  'kmm.sigs.x-k8s.io_modules.yaml',
+  'kmm.sigs.x-k8s.io_nodemodulesconfigs.yaml',
+  'kmm.sigs.x-k8s.io_preflightvalidations.yaml',
+  'kmm.sigs.x-k8s.io_preflightvalidationsocp.yaml',
+];
+
+export async function thirdPartyCrdPaths(): Promise<string[]> {
+  const kmm = await sourceModuleDir('kmm');
+  const openshift = await sourceModuleDir('openshiftApi');
+  return [
+    ...kmmCrdFiles.map((f) => join(kmm, 'config/crd/bases', f)),
+    join(
+      openshift,
+      'machineconfiguration/v1/zz_generated.crd-manifests/0000_80_machine-config_01_machineconfigs.crd.yaml',
+    ),
+  ];
+}
+
+/** Installs CRD files (server-side apply: some are too large for client-side apply) and waits until established. */
+export async function installCrds(kubeconfig: string, files: readonly string[]): Promise<void> {
+  const kubectl = binaryPath('kubernetes', 'kubectl');
+  const args = ['--kubeconfig', kubeconfig];
+  await run(kubectl, [
+    ...args,
+    'apply',
+    '--server-side',
+    '--force-conflicts',
+    ...files.flatMap((f) => ['-f', f]),
+  ]);
+  await run(kubectl, [
+    ...args,
+    'wait',
+    '--for=condition=Established',
+    '--timeout=60s',
+    ...files.flatMap((f) => ['-f', f]),
+  ]);
+}

@@ -1,0 +1,63 @@
+// What cluster tests (`*.cluster.test.ts`) use: the test bed started by the jest global setup.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { helm as runHelm, type HelmMajor } from '../lib/helm.ts';
+import { run, type RunOptions, type RunResult } from '../lib/process.ts';
+import { binaryPath } from '../tools/build.ts';
+import type { ClusterState } from './cluster.ts';
+
+export const stateEnv = 'ONLOAD_TESTBED_STATE';
+
+let cached: ClusterState | undefined;
+
+export function testbed(): ClusterState {
+  if (cached) return cached;
+  const dir = process.env[stateEnv];
+  if (!dir)
+    throw new Error(`${stateEnv} is not set: run cluster tests through the jest "cluster" project`);
+  cached = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as ClusterState;
+  return cached;
+}
+
+export function kubectl(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return run(
+    binaryPath('kubernetes', 'kubectl'),
+    ['--kubeconfig', testbed().kubeconfig, ...args],
+    options,
+  );
+}
+
+/** kubectl with `-o json`, parsed. */
+export async function kubectlJson<T = Record<string, unknown>>(
+  args: readonly string[],
+): Promise<T> {
+  const { stdout } = await kubectl([...args, '-o', 'json']);
+  return JSON.parse(stdout) as T;
+}
+
+export function helm(
+  major: HelmMajor,
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  return runHelm(major, ['--kubeconfig', testbed().kubeconfig, ...args], options);
+}
+
+/** Creates a namespace with a unique name for one test and returns the name. */
+export async function createNamespace(prefix: string): Promise<string> {
+  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await kubectl(['create', 'namespace', name]);
+  return name;
+}
+
+export async function deleteNamespace(name: string): Promise<void> {
+  await kubectl([
+    'delete',
+    'namespace',
+    name,
+    '--wait=true',
+    '--timeout=120s',
+    '--ignore-not-found',
+  ]);
+}
