@@ -18,7 +18,8 @@ export interface OnloadSpec {
   /**
    * Node labels selecting the nodes that get Onload (KMM Modules, device plugin, control plane,
    * sfptpd). The default selects nodes where Node Feature Discovery found a Solarflare (PCI vendor
-   * 1924) device.
+   * 1924) device. Helm merges your selector with this default: to drop the default label, set it
+   * to null.
    * @default {"feature.node.kubernetes.io/pci-1924.present":"true"}
    */
   readonly selector: Readonly<Record<string, string>>;

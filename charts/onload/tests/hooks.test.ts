@@ -1,0 +1,327 @@
+// The hook Jobs and their ServiceAccount/RBAC: events, weights, delete policies, env wiring,
+// security context and deadlines; and the labeller, which runs from the same image.
+import { describe, expect, it } from '@jest/globals';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import {
+  entryPoints,
+  hookEnv,
+  imageAppDir,
+  podEvictSkipLabel,
+} from '../../../hooks/src/contract.ts';
+import { chartDir } from '../../../ci/lib/helm.ts';
+import {
+  allows,
+  clusterRole,
+  container,
+  deployment,
+  envOf,
+  find,
+  findAll,
+  job,
+  podSpec,
+  role,
+  type Manifest,
+} from './lib/manifests.ts';
+import { defaultNamespace, helmMajors, render } from './lib/render.ts';
+
+const ns = defaultNamespace;
+const allEvents = [
+  'pre-install',
+  'pre-upgrade',
+  'pre-rollback',
+  'post-install',
+  'post-upgrade',
+  'post-rollback',
+  'pre-delete',
+  'post-delete',
+];
+const jobEvents: Record<string, string[]> = {
+  pre: ['pre-install', 'pre-upgrade', 'pre-rollback'],
+  post: ['post-install', 'post-upgrade', 'post-rollback'],
+  'pre-delete': ['pre-delete'],
+  'post-delete': ['post-delete'],
+};
+const hookEntries = entryPoints.filter((e) => e !== 'labeller');
+
+const annotation = (o: Manifest, key: string): string | undefined => o.metadata.annotations?.[key];
+const events = (o: Manifest): string[] =>
+  (annotation(o, 'helm.sh/hook') ?? '').split(',').filter(Boolean);
+const isHook = (o: Manifest): boolean => annotation(o, 'helm.sh/hook') !== undefined;
+
+async function chartVersion(): Promise<string> {
+  return (parse(await readFile(join(chartDir, 'Chart.yaml'), 'utf8')) as { version: string })
+    .version;
+}
+
+describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
+  it('renders one Job per hook entry point, on the events of its phase', async () => {
+    const objects = await render({ variant: 'minimal', helmMajor });
+    const jobs = findAll(objects, 'Job');
+    expect(jobs.map((j) => j.metadata.name).sort()).toEqual(
+      hookEntries.map((e) => `onload-${e}`).sort(),
+    );
+    for (const entry of hookEntries) {
+      expect(events(find(objects, 'Job', `onload-${entry}`))).toEqual(jobEvents[entry]);
+    }
+  });
+
+  it('makes the ServiceAccount and RBAC hooks for every Job event, weighted before the Jobs', async () => {
+    const objects = await render({ variant: 'minimal', helmMajor });
+    const rbac = objects.filter((o) => isHook(o) && o.kind !== 'Job');
+    expect(rbac.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
+      [
+        'ClusterRole/onload-system-onload-hooks',
+        'ClusterRoleBinding/onload-system-onload-hooks',
+        'Role/onload-hooks',
+        'RoleBinding/onload-hooks',
+        'ServiceAccount/onload-hooks',
+      ].sort(),
+    );
+    const jobs = findAll(objects, 'Job');
+    for (const o of rbac) expect(events(o).sort()).toEqual([...allEvents].sort());
+    for (const j of jobs) {
+      for (const event of events(j)) {
+        for (const o of rbac) {
+          expect(events(o)).toContain(event);
+          expect(Number(annotation(o, 'helm.sh/hook-weight'))).toBeLessThan(
+            Number(annotation(j, 'helm.sh/hook-weight')),
+          );
+        }
+      }
+      expect(annotation(j, 'helm.sh/hook-weight')).toBe('0');
+    }
+    for (const o of rbac) expect(annotation(o, 'helm.sh/hook-weight')).toBe('-10');
+  });
+
+  it('deletes hooks before re-creation and on success, keeps failed ones, and prints failed hook logs', async () => {
+    const objects = await render({ variant: 'minimal', helmMajor });
+    for (const o of objects.filter(isHook)) {
+      expect(annotation(o, 'helm.sh/hook-delete-policy')).toBe(
+        'before-hook-creation,hook-succeeded',
+      );
+    }
+    for (const j of findAll(objects, 'Job')) {
+      expect(annotation(j, 'helm.sh/hook-output-log-policy')).toBe('hook-failed');
+    }
+  });
+
+  it('leaves no other object a hook (the workloads are ordinary release objects)', async () => {
+    const objects = await render({ variant: 'sfptpd-on', helmMajor });
+    const hooks = objects.filter(isHook);
+    expect(hooks.every((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'hook')).toBe(
+      true,
+    );
+    expect(hooks).toHaveLength(4 + 5);
+  });
+
+  it.each(hookEntries)(
+    'runs the %s entry point of the hooks image with the contract env',
+    async (entry) => {
+      const objects = await render({ variant: 'minimal', helmMajor, release: 'trading' });
+      const j = job(objects, `trading-onload-${entry}`);
+      const c = container(podSpec(j), entry);
+      expect(c.image).toBe('ghcr.io/onload-helm/onload-hooks:0.1.0');
+      expect(c.command).toEqual(['node', `${imageAppDir}/${entry}.mjs`]);
+      const env = envOf(c);
+      expect(Object.keys(env).sort()).toEqual(Object.values(hookEnv).sort());
+      const cr = find(objects, 'Onload', 'trading-onload');
+      expect(env).toMatchObject({
+        [hookEnv.release]: 'trading',
+        [hookEnv.namespace]: 'fieldRef:metadata.namespace',
+        [hookEnv.crName]: cr.metadata.name,
+        [hookEnv.chartVersion]: await chartVersion(),
+        [hookEnv.deadlineSeconds]: String(j.spec?.activeDeadlineSeconds),
+        [hookEnv.podName]: 'fieldRef:metadata.name',
+        [hookEnv.logLevel]: 'info',
+      });
+      expect(JSON.parse(env[hookEnv.spec] ?? '')).toEqual(cr.spec);
+    },
+  );
+
+  it('passes ${KERNEL_FULL_VERSION} through ONLOAD_SPEC unrendered', async () => {
+    const c = container(
+      podSpec(job(await render({ variant: 'minimal', helmMajor }), 'onload-post')),
+      'post',
+    );
+    const spec = JSON.parse(envOf(c)[hookEnv.spec] ?? '') as {
+      onload: { kernelMappings: { kernelModuleImage: string }[] };
+    };
+    expect(spec.onload.kernelMappings[0]?.kernelModuleImage).toBe(
+      'registry.example.com/onload/onload-module:8.1.2.26-${KERNEL_FULL_VERSION}',
+    );
+  });
+
+  it('runs the hook pods non-root, read-only, without capabilities, once, with their token', async () => {
+    const objects = await render({ variant: 'minimal', helmMajor });
+    for (const j of findAll(objects, 'Job')) {
+      const spec = podSpec(job(objects, j.metadata.name));
+      expect(spec.restartPolicy).toBe('Never');
+      expect(spec.automountServiceAccountToken).toBe(true);
+      expect(spec.serviceAccountName).toBe('onload-hooks');
+      expect(spec.securityContext).toEqual({
+        runAsNonRoot: true,
+        runAsUser: 65532,
+        runAsGroup: 65532,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      for (const c of spec.containers) {
+        expect(c.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          capabilities: { drop: ['ALL'] },
+        });
+      }
+    }
+  });
+
+  it('labels hook pods as hooks that a rollout never evicts', async () => {
+    const objects = await render({ variant: 'minimal', helmMajor });
+    for (const j of findAll(objects, 'Job')) {
+      expect(job(objects, j.metadata.name).spec?.template.metadata?.labels).toMatchObject({
+        'app.kubernetes.io/component': 'hook',
+        [podEvictSkipLabel]: 'true',
+      });
+    }
+  });
+
+  it('takes deadline, retries, placement, annotations, resources and log level from hooks.*', async () => {
+    const objects = await render({ variant: 'canary-policy', helmMajor });
+    for (const entry of hookEntries) {
+      const j = job(objects, `onload-${entry}`);
+      expect(j.spec?.activeDeadlineSeconds).toBe(7200);
+      expect(j.spec?.backoffLimit).toBe(1);
+      const spec = podSpec(j);
+      expect(spec.nodeSelector).toEqual({ 'node-role.kubernetes.io/control-plane': '' });
+      expect(spec.tolerations).toEqual([
+        { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
+      ]);
+      expect(j.spec?.template.metadata?.annotations).toEqual({ 'example.com/team': 'platform' });
+      const env = envOf(container(spec, entry));
+      expect(env[hookEnv.deadlineSeconds]).toBe('7200');
+      expect(env[hookEnv.logLevel]).toBe('debug');
+      expect(container(spec, entry).resources).toEqual({
+        requests: { cpu: '50m', memory: '96Mi' },
+        limits: { memory: '256Mi' },
+      });
+    }
+  });
+
+  it('uses the default hook deadline and no retries by default', async () => {
+    const j = job(await render({ variant: 'minimal', helmMajor }), 'onload-post');
+    expect(j.spec?.activeDeadlineSeconds).toBe(3600);
+    expect(j.spec?.backoffLimit).toBe(0);
+  });
+
+  it('grants the hooks what the rollout needs at cluster scope', async () => {
+    const rules = clusterRole(
+      await render({ variant: 'minimal', helmMajor }),
+      'onload-system-onload-hooks',
+    ).rules;
+    const needed: [string, string, string[]][] = [
+      ['', 'nodes', ['get', 'list', 'watch', 'patch']],
+      ['', 'events', ['create', 'patch']],
+      ['events.k8s.io', 'events', ['create', 'patch']],
+      ['', 'pods', ['list', 'watch', 'delete']],
+      ['', 'pods/eviction', ['create']],
+      ['policy', 'poddisruptionbudgets', ['list', 'watch']],
+      ['apiextensions.k8s.io', 'customresourcedefinitions', ['get']],
+      ['kmm.sigs.x-k8s.io', 'nodemodulesconfigs', ['get', 'list', 'watch']],
+    ];
+    for (const [group, resource, verbs] of needed) {
+      for (const verb of verbs)
+        expect([group, resource, verb, allows(rules, group, resource, verb)]).toEqual([
+          group,
+          resource,
+          verb,
+          true,
+        ]);
+    }
+    expect(allows(rules, '', 'nodes', 'delete')).toBe(false);
+    expect(allows(rules, '', 'pods', 'create')).toBe(false);
+    expect(allows(rules, '', 'secrets', 'get')).toBe(false);
+  });
+
+  it('grants the hooks what the rollout needs in the release namespace only', async () => {
+    const objects = await render({ variant: 'minimal', helmMajor });
+    const rules = role(objects, 'onload-hooks').rules;
+    const needed: [string, string, string[]][] = [
+      ['kmm.sigs.x-k8s.io', 'modules', ['get', 'list', 'watch']],
+      ['kmm.sigs.x-k8s.io', 'moduleimagesconfigs', ['get', 'list', 'watch']],
+      ['onload.amd.com', 'onloads', ['get', 'list', 'watch', 'patch']],
+      ['onload.amd.com', 'onloads/status', ['get', 'patch', 'update']],
+      ['coordination.k8s.io', 'leases', ['get', 'create', 'update', 'patch', 'delete']],
+      ['apps', 'daemonsets', ['get', 'list']],
+      ['', 'pods', ['get', 'list', 'watch', 'delete']],
+    ];
+    for (const [group, resource, verbs] of needed) {
+      for (const verb of verbs)
+        expect([group, resource, verb, allows(rules, group, resource, verb)]).toEqual([
+          group,
+          resource,
+          verb,
+          true,
+        ]);
+    }
+    expect(allows(rules, 'kmm.sigs.x-k8s.io', 'modules', 'patch')).toBe(false);
+    expect(allows(rules, 'apps', 'daemonsets', 'patch')).toBe(false);
+    expect(find(objects, 'Role', 'onload-hooks').metadata.namespace).toBe(ns);
+    expect(find(objects, 'RoleBinding', 'onload-hooks')).toMatchObject({
+      roleRef: { kind: 'Role', name: 'onload-hooks' },
+      subjects: [{ kind: 'ServiceAccount', name: 'onload-hooks', namespace: ns }],
+    });
+    expect(find(objects, 'ClusterRoleBinding', 'onload-system-onload-hooks')).toMatchObject({
+      roleRef: { kind: 'ClusterRole', name: 'onload-system-onload-hooks' },
+      subjects: [{ kind: 'ServiceAccount', name: 'onload-hooks', namespace: ns }],
+    });
+  });
+});
+
+describe.each(helmMajors)('labeller, Helm %i', (helmMajor) => {
+  it('runs the labeller entry point non-root with the contract env (no deadline)', async () => {
+    const objects = await render({ variant: 'minimal', helmMajor });
+    const d = deployment(objects, 'onload-labeller');
+    expect(d.spec?.replicas).toBe(1);
+    const spec = podSpec(d);
+    expect(spec.serviceAccountName).toBe('onload-labeller');
+    expect(spec.automountServiceAccountToken).toBe(true);
+    expect(spec.securityContext?.runAsUser).toBe(65532);
+    const c = container(spec, 'labeller');
+    expect(c.command).toEqual(['node', `${imageAppDir}/labeller.mjs`]);
+    expect(c.image).toBe('ghcr.io/onload-helm/onload-hooks:0.1.0');
+    expect(c.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    const env = envOf(c);
+    expect(Object.keys(env).sort()).toEqual(
+      Object.values(hookEnv)
+        .filter((k) => k !== hookEnv.deadlineSeconds)
+        .sort(),
+    );
+    expect(JSON.parse(env[hookEnv.spec] ?? '')).toEqual(find(objects, 'Onload', 'onload').spec);
+    expect(d.spec?.template.metadata?.labels?.['app.kubernetes.io/component']).toBe('labeller');
+  });
+
+  it('lets the labeller patch nodes, create events and read the Modules of its namespace', async () => {
+    const objects = await render({ variant: 'minimal', helmMajor });
+    const cluster = clusterRole(objects, 'onload-system-onload-labeller').rules;
+    for (const verb of ['get', 'list', 'watch', 'patch'])
+      expect(allows(cluster, '', 'nodes', verb)).toBe(true);
+    expect(allows(cluster, '', 'events', 'create')).toBe(true);
+    expect(allows(cluster, '', 'pods', 'list')).toBe(false);
+    const local = role(objects, 'onload-labeller').rules;
+    for (const verb of ['get', 'list', 'watch'])
+      expect(allows(local, 'kmm.sigs.x-k8s.io', 'modules', verb)).toBe(true);
+    expect(allows(local, 'kmm.sigs.x-k8s.io', 'modules', 'patch')).toBe(false);
+  });
+
+  it('is not deployed when labeller.enabled is false', async () => {
+    const objects = await render({ variant: 'sfc-off', helmMajor });
+    expect(
+      objects.filter((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'labeller'),
+    ).toEqual([]);
+  });
+});

@@ -1,0 +1,57 @@
+// NOTES.txt (printed by helm install/upgrade): how to watch nodes, the CR and the hook logs, and
+// which --timeout to give Helm. Node label keys come from the node contract. Rendered by Helm 4's
+// client-side dry run (Helm 3's needs a cluster: chart.cluster.test.ts checks its NOTES).
+import { describe, expect, it } from '@jest/globals';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { kmmVersionLabel, kmmVersionReadyLabel, stateLabel } from '../../../hooks/src/contract.ts';
+import { chartDir, helm } from '../../../ci/lib/helm.ts';
+import { variantFile, type Variant } from './lib/render.ts';
+
+const ns = 'trading-ns';
+
+async function notes(variant: Variant): Promise<string> {
+  const out = await helm(
+    4,
+    [
+      'install',
+      'trading',
+      chartDir,
+      '--namespace',
+      ns,
+      '--values',
+      variantFile(variant),
+      '--dry-run=client',
+    ],
+    // no cluster: a client-side dry run must not need one
+    { env: { KUBECONFIG: join(tmpdir(), 'no-such-kubeconfig') } },
+  );
+  const start = out.stdout.indexOf('NOTES:\n');
+  if (start < 0) throw new Error(`no NOTES in helm output:\n${out.stdout.slice(-500)}`);
+  return out.stdout.slice(start);
+}
+
+describe('NOTES.txt', () => {
+  it('tells how to watch the nodes, the Onload CR and the hook logs', async () => {
+    const text = await notes('minimal');
+    expect(text).toContain(
+      `kubectl get nodes -L ${stateLabel(ns)} -L ${kmmVersionLabel(ns, 'onload')} -L ${kmmVersionReadyLabel(ns, 'onload')}`,
+    );
+    expect(text).toContain(`kubectl get onload -n ${ns}`);
+    expect(text).toContain(`kubectl logs -n ${ns} job/trading-onload-post --follow`);
+    expect(text).toContain('Modules "onload" and "sfc"');
+  });
+
+  it('asks for a --timeout above the hook deadline and warns about Helm 4 --wait', async () => {
+    expect(await notes('minimal')).toContain('--timeout 3900s');
+    const canary = await notes('canary-policy');
+    expect(canary).toContain('(7200s)');
+    expect(canary).toContain('--timeout 7500s');
+    expect(canary).toContain('--wait=hookOnly');
+  });
+
+  it('warns about the reboots a MachineConfig causes', async () => {
+    expect(await notes('machineconfig-on')).toContain('reboot the nodes of pool "worker"');
+    expect(await notes('minimal')).not.toContain('MachineConfig');
+  });
+});
