@@ -1,4 +1,5 @@
-// npm run cluster -- up [--nodes N]   start a test bed that stays up; prints its kubeconfig path
+// npm run cluster -- up [--nodes N] [--agents]   start a test bed that stays up (with the KMM/kubelet
+//                                     stand-ins and our pods' runner); prints its kubeconfig path
 // npm run cluster -- status           list running test beds
 // npm run cluster -- down [--all]     stop the test bed started by `up` (or every test bed)
 import { existsSync } from 'node:fs';
@@ -25,7 +26,11 @@ async function currentStateDirs(): Promise<string[]> {
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
-  options: { nodes: { type: 'string', default: '6' }, all: { type: 'boolean', default: false } },
+  options: {
+    nodes: { type: 'string', default: '6' },
+    all: { type: 'boolean', default: false },
+    agents: { type: 'boolean', default: false },
+  },
 });
 const command = positionals[0] ?? 'status';
 
@@ -35,7 +40,7 @@ if (command === 'up') {
     console.error(`--nodes must be a positive integer, got "${values.nodes}"`);
     process.exit(2);
   }
-  const state = await startCluster({ nodes, progress });
+  const state = await startCluster({ nodes, progress, ...(values.agents ? { agents: {} } : {}) });
   await mkdir(dirname(pointer), { recursive: true });
   await writeFile(pointer, [...(await currentStateDirs()), state.stateDir].join('\n'));
   progress(`stop it with: npm run cluster -- down`);
@@ -58,6 +63,6 @@ if (command === 'up') {
     );
   }
 } else {
-  console.error('usage: npm run cluster -- up [--nodes N] | status | down [--all]');
+  console.error('usage: npm run cluster -- up [--nodes N] [--agents] | status | down [--all]');
   process.exit(2);
 }

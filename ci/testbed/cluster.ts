@@ -12,6 +12,7 @@ import { run, type RunOptions, type RunResult } from '../lib/process.ts';
 import { formatSeconds, type Progress } from '../lib/progress.ts';
 import { waitFor } from '../lib/wait.ts';
 import { binaryPath, ensureTools, sourceModuleDir } from '../tools/build.ts';
+import { startAgents, type AgentOptions } from './agents/start.ts';
 import {
   apiserverArgs,
   controllerManagerArgs,
@@ -47,6 +48,8 @@ export interface StartOptions {
   readonly nodes?: number | readonly FakeNodeOptions[];
   /** When this process dies without stopping the cluster, a watchdog stops it. */
   readonly ownerPid?: number;
+  /** Also start the agents (KMM and kubelet stand-ins, runner for our pods): agents/README.md. */
+  readonly agents?: AgentOptions;
   readonly progress: Progress;
 }
 
@@ -226,6 +229,7 @@ async function bringUp(
     },
     { timeoutMs: 120_000, intervalMs: 500 },
   );
+  if (options.agents) await startAgents(stateDir, adminKubeconfig, options.agents);
 
   const state: ClusterState = {
     stateDir,

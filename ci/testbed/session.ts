@@ -1,10 +1,16 @@
 // What cluster tests (`*.cluster.test.ts`) use: the test bed started by the jest global setup.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { helm as runHelm, type HelmMajor } from '../lib/helm.ts';
 import { run, type RunOptions, type RunResult } from '../lib/process.ts';
 import { binaryPath } from '../tools/build.ts';
+import {
+  kmmLoadFaultAnnotation,
+  kmmUnloadFaultAnnotation,
+  kmmVersionAnnotation,
+} from './agents/faults.ts';
+import { podLogPath } from './agents/runner/logs.ts';
 import type { ClusterState } from './cluster.ts';
 
 export const stateEnv = 'ONLOAD_TESTBED_STATE';
@@ -60,4 +66,38 @@ export async function deleteNamespace(name: string): Promise<void> {
     '--timeout=120s',
     '--ignore-not-found',
   ]);
+}
+
+/** Output of a pod the agents run (our hook/labeller pods) or gate (device plugin init step). */
+export function podLogs(namespace: string, pod: string): string {
+  const file = podLogPath(testbed().stateDir, namespace, pod);
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+}
+
+async function annotateNode(node: string, key: string, value: string | undefined): Promise<void> {
+  await kubectl([
+    'annotate',
+    'node',
+    node,
+    '--overwrite',
+    value === undefined ? `${key}-` : `${key}=${value}`,
+  ]);
+}
+
+/**
+ * Makes the KMM stand-in's Load or Unload worker pods on `node` fail (crash-loop with a modprobe
+ * error) or hang (stay Running); "fail:onload" limits it to one module; undefined clears it.
+ */
+export function setKmmFault(
+  node: string,
+  action: 'load' | 'unload',
+  fault: string | undefined,
+): Promise<void> {
+  const key = action === 'load' ? kmmLoadFaultAnnotation : kmmUnloadFaultAnnotation;
+  return annotateNode(node, key, fault);
+}
+
+/** Makes the KMM stand-in behave as another KMM version on `node` (e.g. "2.4"); undefined resets. */
+export function setKmmVersion(node: string, version: string | undefined): Promise<void> {
+  return annotateNode(node, kmmVersionAnnotation, version);
 }

@@ -1,0 +1,272 @@
+// The KMM stand-in against the real test bed: KMM's documented node-label contract (kmm.md §2).
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { kernelVersion } from '../nodes.ts';
+import {
+  createNamespace,
+  deleteNamespace,
+  kubectl,
+  kubectlJson,
+  setKmmFault,
+  setKmmVersion,
+} from '../session.ts';
+import {
+  apply,
+  getNmc,
+  getNode,
+  getPod,
+  recordNodeLabels,
+  setNodeLabels,
+  untilNode,
+  untilPod,
+} from './cluster-testing.ts';
+import {
+  readyLabel,
+  versionModuleLabel,
+  versionReadyLabel,
+  workerVersionLabel,
+} from './kmm/labels.ts';
+
+let ns: string;
+let selector: string;
+const nodes = ['worker-01', 'worker-02', 'worker-03', 'worker-04', 'worker-05'] as const;
+const [n1, n2, n3, n4, n5] = nodes;
+const taint = 'testbed.onload.amd.com/maintenance';
+
+const wanted = (module: string): string => versionModuleLabel(ns, module);
+const ready = (module: string): string => readyLabel(ns, module);
+const versionReady = (module: string): string => versionReadyLabel(ns, module);
+const image = (module: string, version: string): string =>
+  `images.testbed.invalid/${module}:${kernelVersion}-${version}`;
+
+function kmmModule(name: string, version: string | undefined, select = selector): object {
+  return {
+    apiVersion: 'kmm.sigs.x-k8s.io/v1beta1',
+    kind: 'Module',
+    metadata: { name, namespace: ns },
+    spec: {
+      selector: { [select]: 'true' },
+      moduleLoader: {
+        container: {
+          ...(version ? { version } : {}),
+          modprobe: { moduleName: name },
+          kernelMappings: [
+            {
+              literal: 'some-other-kernel',
+              containerImage: `images.testbed.invalid/${name}:never`,
+            },
+            {
+              regexp: '^.+$',
+              containerImage: `images.testbed.invalid/${name}:\${KERNEL_FULL_VERSION}-${version ?? 'any'}`,
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+function loaded(module: string, version: string) {
+  return (n: Awaited<ReturnType<typeof getNode>>): boolean =>
+    n.metadata.labels[ready(module)] === '' && n.metadata.labels[versionReady(module)] === version;
+}
+
+const unloaded =
+  (module: string) =>
+  (n: Awaited<ReturnType<typeof getNode>>): boolean =>
+    !(ready(module) in n.metadata.labels) && !(versionReady(module) in n.metadata.labels);
+
+async function statusEntry(node: string, module: string) {
+  return (await getNmc(node))?.status?.modules?.find(
+    (m) => m.namespace === ns && m.name === module,
+  );
+}
+
+async function specEntry(node: string, module: string) {
+  return (await getNmc(node))?.spec?.modules?.find((m) => m.namespace === ns && m.name === module);
+}
+
+describe('KMM stand-in', () => {
+  beforeAll(async () => {
+    ns = await createNamespace('kmm');
+    selector = `testbed.onload.amd.com/${ns}`;
+    await apply(kmmModule('onload', 'v1'));
+    for (const node of nodes) await setNodeLabels(node, { [selector]: 'true' });
+  });
+
+  afterAll(async () => {
+    await kubectl(['delete', 'modules.kmm.sigs.x-k8s.io', '--all', '-n', ns, '--ignore-not-found']);
+    for (const node of nodes) {
+      await setNodeLabels(node, {
+        [selector]: null,
+        [wanted('onload')]: null,
+        [wanted('sfc')]: null,
+      });
+      await kubectl(['taint', 'node', node, `${taint}-`], { allowFailure: true });
+      await setKmmFault(node, 'load', undefined);
+      await setKmmVersion(node, undefined);
+    }
+    for (const node of nodes)
+      await untilNode(node, 'modules of the test unloaded', (n) =>
+        Object.keys(n.metadata.labels).every((k) => !k.includes(`/${ns}.`)),
+      );
+    await deleteNamespace(ns);
+  });
+
+  it('loads a versioned Module only where the version label asks for it', async () => {
+    await setNodeLabels(n1, { [wanted('onload')]: 'v1' });
+    await untilNode(n1, 'onload v1 loaded', loaded('onload', 'v1'));
+    expect((await statusEntry(n1, 'onload'))?.config.containerImage).toBe(image('onload', 'v1'));
+    const events = await kubectlJson<{
+      items: { reason: string; metadata: { annotations?: Record<string, string> } }[];
+    }>([
+      'get',
+      'events',
+      '-n',
+      'default',
+      '--field-selector',
+      `involvedObject.kind=Node,involvedObject.name=${n1},reason=ModuleLoaded`,
+    ]);
+    expect(events.items.some((e) => e.metadata.annotations?.module === `${ns}/onload`)).toBe(true);
+
+    const unlabelled = await getNode(n2);
+    expect(unloaded('onload')(unlabelled)).toBe(true);
+    expect(await specEntry(n2, 'onload')).toBeUndefined();
+  });
+
+  it('keeps the old version on a frozen node, then unloads and loads when its label changes', async () => {
+    await setNodeLabels(n5, { [wanted('onload')]: 'v2' });
+    await apply(kmmModule('onload', 'v2'));
+    // n5 asked for v2 before the Module had it: once it runs v2, the stand-in has seen the update.
+    await untilNode(n5, 'onload v2 loaded', loaded('onload', 'v2'));
+    expect(loaded('onload', 'v1')(await getNode(n1))).toBe(true);
+    expect((await statusEntry(n1, 'onload'))?.config.containerImage).toBe(image('onload', 'v1'));
+
+    const recorder = await recordNodeLabels(n1, [ready('onload'), versionReady('onload')]);
+    try {
+      await setNodeLabels(n1, { [wanted('onload')]: 'v2' });
+      await untilNode(n1, 'onload v2 loaded', loaded('onload', 'v2'));
+    } finally {
+      recorder.stop();
+    }
+    const v1 = JSON.stringify({ [ready('onload')]: '', [versionReady('onload')]: 'v1' });
+    const v2 = JSON.stringify({ [ready('onload')]: '', [versionReady('onload')]: 'v2' });
+    expect(recorder.states).toEqual([v1, '{}', v2]);
+    expect((await statusEntry(n1, 'onload'))?.config.containerImage).toBe(image('onload', 'v2'));
+  });
+
+  it('unloads and loads nothing for a version no Module has', async () => {
+    await setNodeLabels(n1, { [wanted('onload')]: 'v9' });
+    await untilNode(n1, 'onload unloaded', unloaded('onload'));
+    // KMM went through its unload and took the new value: nothing will load for it.
+    await untilNode(
+      n1,
+      'worker label at v9',
+      (n) => n.metadata.labels[workerVersionLabel(ns, 'onload')] === 'v9',
+    );
+    expect(await specEntry(n1, 'onload')).toBeUndefined();
+    expect(await statusEntry(n1, 'onload')).toBeUndefined();
+    expect(await getPod(ns, `kmm-worker-${n1}-onload`)).toBeUndefined();
+
+    await setNodeLabels(n1, { [wanted('onload')]: 'v2' });
+    await untilNode(n1, 'onload v2 loaded', loaded('onload', 'v2'));
+  });
+
+  it('unloads on a NoSchedule taint the Module does not tolerate, and loads again without it', async () => {
+    await kubectl(['taint', 'node', n1, `${taint}=true:NoSchedule`]);
+    await untilNode(n1, 'onload unloaded', unloaded('onload'));
+    expect(await statusEntry(n1, 'onload')).toBeUndefined();
+    await kubectl(['taint', 'node', n1, `${taint}-`]);
+    await untilNode(n1, 'onload v2 loaded', loaded('onload', 'v2'));
+  });
+
+  it('refuses to unload sfc while onload is loaded', async () => {
+    await apply(kmmModule('sfc', 'v2'));
+    await setNodeLabels(n1, { [wanted('sfc')]: 'v2' });
+    await untilNode(n1, 'sfc v2 loaded', loaded('sfc', 'v2'));
+
+    await setNodeLabels(n1, { [wanted('sfc')]: null });
+    const worker = `kmm-worker-${n1}-sfc`;
+    const stuck = await untilPod(ns, worker, 'the sfc unloader to crash-loop', (p) => {
+      const status = p.status.containerStatuses?.[0];
+      return status &&
+        status.restartCount >= 2 &&
+        p.metadata.labels?.['kmm.node.kubernetes.io/worker-action'] === 'Unload'
+        ? status
+        : undefined;
+    });
+    expect(stuck.state.waiting?.reason).toBe('CrashLoopBackOff');
+    expect(stuck.state.waiting?.message).toContain('Module sfc is in use');
+    expect(loaded('sfc', 'v2')(await getNode(n1))).toBe(true);
+
+    await setNodeLabels(n1, { [wanted('onload')]: null });
+    await untilNode(
+      n1,
+      'onload and then sfc unloaded',
+      (n) => unloaded('onload')(n) && unloaded('sfc')(n),
+    );
+    expect(await getPod(ns, worker)).toBeUndefined();
+  });
+
+  it('crash-loops a Load worker while the load fault is injected, and loads once it is gone', async () => {
+    await setKmmFault(n2, 'load', 'fail');
+    await setNodeLabels(n2, { [wanted('onload')]: 'v2' });
+    const worker = `kmm-worker-${n2}-onload`;
+    const status = await untilPod(ns, worker, 'the loader to crash-loop', (p) => {
+      const s = p.status.containerStatuses?.[0];
+      return s && s.restartCount >= 1 ? s : undefined;
+    });
+    expect(status.state.waiting?.reason).toBe('CrashLoopBackOff');
+    expect(status.state.waiting?.message).toContain('modprobe: FATAL: Module onload not found');
+    expect(unloaded('onload')(await getNode(n2))).toBe(true);
+
+    await setKmmFault(n2, 'load', undefined);
+    await untilNode(n2, 'onload v2 loaded', loaded('onload', 'v2'));
+  });
+
+  it('keeps a hanging Load worker Running until it is deleted, then loads with a new one', async () => {
+    await setKmmFault(n3, 'load', 'hang');
+    await setNodeLabels(n3, { [wanted('onload')]: 'v2' });
+    const worker = `kmm-worker-${n3}-onload`;
+    const hung = await untilPod(ns, worker, 'the loader to hang', (p) =>
+      p.metadata.annotations?.['testbed.onload.amd.com/worker-hung'] === 'true' ? p : undefined,
+    );
+    expect(hung.status.phase).toBe('Running');
+    expect(hung.status.containerStatuses?.[0]?.state.running).toBeDefined();
+
+    await setKmmFault(n3, 'load', undefined);
+    const still = await getPod(ns, worker);
+    expect(still?.metadata.uid).toBe(hung.metadata.uid);
+    expect(unloaded('onload')(await getNode(n3))).toBe(true);
+
+    await kubectl(['delete', 'pod', worker, '-n', ns]);
+    await untilNode(n3, 'onload v2 loaded', loaded('onload', 'v2'));
+  });
+
+  it('writes no .version.ready as KMM 2.4', async () => {
+    await setKmmVersion(n4, '2.4');
+    await setNodeLabels(n4, { [wanted('onload')]: 'v2' });
+    const node = await untilNode(n4, 'onload loaded', (n) =>
+      ready('onload') in n.metadata.labels ? n : undefined,
+    );
+    expect(node.metadata.labels[versionReady('onload')]).toBeUndefined();
+  });
+
+  it('loads a Module without version on every selected node, with no label needed', async () => {
+    const only = `${selector}-plain`;
+    await setNodeLabels(n5, { [only]: 'true' });
+    try {
+      await apply(kmmModule('plain', undefined, only));
+      await untilNode(n5, 'plain loaded', (n) => ready('plain') in n.metadata.labels);
+      expect(versionReady('plain') in (await getNode(n5)).metadata.labels).toBe(false);
+    } finally {
+      await setNodeLabels(n5, { [only]: null });
+    }
+    await untilNode(n5, 'plain unloaded once the node left the selector', unloaded('plain'));
+  });
+
+  it('unloads a deleted Module everywhere', async () => {
+    await kubectl(['delete', 'modules.kmm.sigs.x-k8s.io', 'onload', '-n', ns]);
+    for (const node of [n2, n3, n4, n5])
+      await untilNode(node, 'onload unloaded', unloaded('onload'));
+  });
+});

@@ -1,0 +1,314 @@
+// The KMM stand-in: per node, the same loop KMM's controllers run together — version labels, NMC
+// spec, worker pods, NMC status, ready labels and events — one step at a time, re-reading the
+// cache after each write. Its worker pods run in worker-runtime.ts.
+import type { KubernetesObject, V1Node, V1Pod } from '@kubernetes/client-node';
+import {
+  kmmGroup,
+  kmmVersion,
+  createObject,
+  patchNodeLabels,
+  recordNodeEvent,
+  statusOf,
+  type Caches,
+  type ChangeHandler,
+  type Clients,
+} from '../kube/client.ts';
+import { WorkQueue } from '../kube/queue.ts';
+import { kmmVersionAnnotation, writesVersionReady } from '../faults.ts';
+import type { Logger } from '../log.ts';
+import { moduleNameLabel, refKey, workerVersionLabel, type ModuleRef } from './labels.ts';
+import {
+  canonical,
+  nextSpec,
+  readyChanges,
+  workerAction,
+  workerStep,
+  type WorkerStep,
+} from './nmc.ts';
+import { workerLabelChanges } from './versions.ts';
+import type { PodView } from '../kube/views.ts';
+import type { Module, Nmc, NmcEntry } from './types.ts';
+import { workerPod } from './worker-pod.ts';
+import { workerRuntime, type Step, type WorkerTiming } from './worker-runtime.ts';
+
+export interface KmmOptions extends WorkerTiming {
+  /** KMM version to behave as where the node has no kmm-version annotation. */
+  readonly kmmVersion: string;
+}
+
+const nmcCrd = `nodemodulesconfigs.${kmmGroup}`;
+
+export function startKmm(
+  clients: Clients,
+  caches: Caches,
+  options: KmmOptions,
+  log: Logger,
+): { onChange: ChangeHandler; stop: () => void } {
+  const driveWorker = workerRuntime(clients, caches, options, log);
+  let nmcHasVersion: boolean | undefined;
+  let crdLookup: Promise<boolean | undefined> | undefined;
+
+  const nodeOf = (pod: V1Pod): string | undefined =>
+    workerAction(pod) ? pod.spec?.nodeName : undefined;
+  const workerPodsOn = (node: string): V1Pod[] =>
+    caches.pods.list().filter((p) => nodeOf(p) === node);
+  const nmcOf = (node: string): Nmc | undefined =>
+    caches.nmcs.get(node) as unknown as Nmc | undefined;
+
+  /** Whether the installed NodeModulesConfig CRD has KMM 2.5's `version` (undefined: no CRD yet). */
+  async function versionFieldKnown(): Promise<boolean | undefined> {
+    if (nmcHasVersion !== undefined) return nmcHasVersion;
+    crdLookup ??= lookUpVersionField().finally(() => {
+      crdLookup = undefined;
+    });
+    return crdLookup;
+  }
+
+  async function lookUpVersionField(): Promise<boolean | undefined> {
+    try {
+      const crd = await clients.apiext.readCustomResourceDefinition({ name: nmcCrd });
+      const schema = crd.spec.versions.find((v) => v.name === kmmVersion)?.schema?.openAPIV3Schema;
+      const items: unknown = schema?.properties?.spec?.properties?.modules?.items;
+      nmcHasVersion =
+        typeof items === 'object' &&
+        items !== null &&
+        'properties' in items &&
+        typeof items.properties === 'object' &&
+        items.properties !== null &&
+        'version' in items.properties;
+      log.info('NodeModulesConfig CRD found', { versionField: nmcHasVersion });
+      return nmcHasVersion;
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  function kmmVersionOn(node: V1Node): string {
+    return node.metadata?.annotations?.[kmmVersionAnnotation] ?? options.kmmVersion;
+  }
+
+  const withoutVersion = (entries: readonly NmcEntry[]): NmcEntry[] =>
+    nmcHasVersion ? [...entries] : entries.map(({ version: _v, ...rest }) => rest);
+
+  async function writeNmc(
+    node: V1Node,
+    nmc: Nmc | undefined,
+    part: 'spec' | 'status',
+    modules: readonly NmcEntry[],
+  ): Promise<void> {
+    const name = node.metadata?.name ?? '';
+    const base = { group: kmmGroup, version: kmmVersion, plural: 'nodemodulesconfigs' };
+    const body = {
+      apiVersion: `${kmmGroup}/${kmmVersion}`,
+      kind: 'NodeModulesConfig',
+      ...nmc,
+      metadata: nmc?.metadata ?? {
+        name,
+        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata?.uid ?? '' }],
+      },
+      [part]: { modules: withoutVersion(modules) },
+    };
+    const written = (
+      !nmc
+        ? await clients.custom.createClusterCustomObject({ ...base, body })
+        : part === 'spec'
+          ? await clients.custom.replaceClusterCustomObject({ ...base, name, body })
+          : await clients.custom.replaceClusterCustomObjectStatus({ ...base, name, body })
+    ) as KubernetesObject;
+    await caches.nmcs.observed(name, undefined, written.metadata?.resourceVersion);
+  }
+
+  async function runWorkerStep(
+    node: V1Node,
+    nmc: Nmc | undefined,
+    step: WorkerStep,
+  ): Promise<Step> {
+    const nodeName = node.metadata?.name ?? '';
+    const status = nmc?.status?.modules ?? [];
+    if (step.kind === 'delete' || step.kind === 'unloaded' || step.kind === 'loaded') {
+      const ref: ModuleRef = {
+        namespace: step.pod.metadata?.namespace ?? '',
+        name: step.pod.metadata?.labels?.[moduleNameLabel] ?? '',
+      };
+      if (step.kind === 'loaded') {
+        await writeNmc(node, nmc, 'status', [
+          ...status.filter((e) => refKey(e) !== refKey(ref)),
+          step.entry,
+        ]);
+      } else if (step.kind === 'unloaded') {
+        await writeNmc(
+          node,
+          nmc,
+          'status',
+          status.filter((e) => refKey(e) !== refKey(ref)),
+        );
+      } else {
+        log.info('deleting worker pod', {
+          node: nodeName,
+          pod: step.pod.metadata?.name,
+          why: step.why,
+        });
+        await deletePod(step.pod);
+      }
+      return 'acted';
+    }
+    const version =
+      step.entry.version ??
+      (node.metadata?.labels?.[workerVersionLabel(step.entry.namespace, step.entry.name)] ||
+        undefined);
+    const owner = nmc?.metadata.uid ? { name: nodeName, uid: nmc.metadata.uid } : undefined;
+    const pod = workerPod(nodeName, step.action, step.entry, version, owner);
+    try {
+      await createObject(clients, caches.pods, pod);
+      log.info(`${step.action} worker pod created`, {
+        node: nodeName,
+        module: refKey(step.entry),
+        version,
+      });
+      return 'acted';
+    } catch (error) {
+      const code = statusOf(error);
+      if (code === 409) return 500;
+      if (code === 404 && step.action === 'Unload') {
+        log.warn('namespace gone, nothing can unload the module; forgetting it', {
+          node: nodeName,
+          module: refKey(step.entry),
+        });
+        await writeNmc(
+          node,
+          nmc,
+          'status',
+          status.filter((e) => refKey(e) !== refKey(step.entry)),
+        );
+        return 'acted';
+      }
+      throw error;
+    }
+  }
+
+  async function deletePod(pod: PodView): Promise<void> {
+    const name = pod.metadata?.name ?? '';
+    const namespace = pod.metadata?.namespace ?? '';
+    try {
+      await clients.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 });
+    } catch (error) {
+      if (statusOf(error) !== 404) throw error;
+    }
+    await caches.pods.observed(name, namespace, undefined);
+  }
+
+  async function step(nodeName: string, versionField: boolean): Promise<Step> {
+    const node = caches.nodes.get(nodeName);
+    if (!node) return undefined;
+    const labels = node.metadata?.labels ?? {};
+
+    const workerLabels = workerLabelChanges(labels);
+    if (Object.keys(workerLabels.set).length > 0 || workerLabels.remove.length > 0) {
+      log.info('worker version labels', { node: nodeName, ...workerLabels });
+      await patchNodeLabels(clients, caches, nodeName, {
+        ...workerLabels.set,
+        ...Object.fromEntries(workerLabels.remove.map((k) => [k, null])),
+      });
+      return 'acted';
+    }
+
+    const nmc = nmcOf(nodeName);
+    const modules = caches.modules.list() as unknown as Module[];
+    const currentSpec = nmc?.spec?.modules ?? [];
+    const spec = nextSpec(currentSpec, modules, node, { nmcHasVersion: versionField });
+    if (canonical(withoutVersion(spec)) !== canonical(withoutVersion(currentSpec))) {
+      log.info('NodeModulesConfig spec', { node: nodeName, modules: spec.map(refKey) });
+      await writeNmc(node, nmc, 'spec', spec);
+      return 'acted';
+    }
+
+    const status = nmc?.status?.modules ?? [];
+    const pods = workerPodsOn(nodeName);
+    const refs = new Map<string, ModuleRef>();
+    for (const e of [...spec, ...status]) refs.set(refKey(e), e);
+    for (const p of pods) {
+      const ref = {
+        namespace: p.metadata?.namespace ?? '',
+        name: p.metadata?.labels?.[moduleNameLabel] ?? '',
+      };
+      refs.set(refKey(ref), ref);
+    }
+    for (const [key, ref] of refs) {
+      const next = workerStep(
+        ref,
+        spec.find((e) => refKey(e) === key),
+        status.find((e) => refKey(e) === key),
+        pods.find(
+          (p) =>
+            p.metadata?.namespace === ref.namespace &&
+            p.metadata.labels?.[moduleNameLabel] === ref.name,
+        ),
+        new Date(),
+      );
+      if (next) return runWorkerStep(node, nmc, next);
+    }
+
+    const ready = readyChanges(labels, spec, status, writesVersionReady(kmmVersionOn(node)));
+    if (ready.length > 0) {
+      await patchNodeLabels(clients, caches, nodeName, {
+        ...Object.fromEntries(ready.flatMap((c) => Object.entries(c.set))),
+        ...Object.fromEntries(ready.flatMap((c) => c.remove.map((k) => [k, null]))),
+      });
+      for (const change of ready) {
+        const reason = change.loaded ? 'ModuleLoaded' : 'ModuleUnloaded';
+        log.info(reason, { node: nodeName, module: refKey(change.ref), set: change.set });
+        await recordNodeEvent(clients, node, {
+          reason,
+          message: `Module ${refKey(change.ref)} ${change.loaded ? 'loaded into' : 'unloaded from'} the kernel`,
+          component: 'kmm',
+          annotations: { module: refKey(change.ref) },
+        });
+      }
+      return 'acted';
+    }
+
+    let wait: number | undefined;
+    for (const pod of pods) {
+      const result = await driveWorker(node, nmc, pod);
+      if (result === 'acted') return result;
+      if (result !== undefined) wait = Math.min(wait ?? result, result);
+    }
+    return wait;
+  }
+
+  const queue = new WorkQueue(async (nodeName) => {
+    if (![caches.nodes, caches.pods, caches.modules, caches.nmcs].every((c) => c.synced()))
+      return 1000;
+    const versionField = await versionFieldKnown();
+    if (versionField === undefined) return 1000;
+    for (let i = 0; i < 100; i++) {
+      const result = await step(nodeName, versionField);
+      if (result !== 'acted') return result;
+    }
+    return 0;
+  }, log);
+
+  const enqueueAll = (): void => {
+    for (const n of caches.nodes.list()) queue.add(n.metadata?.name ?? '');
+  };
+  return {
+    onChange: (change) => {
+      switch (change.kind) {
+        case 'modules':
+          enqueueAll();
+          break;
+        case 'pods': {
+          const node = nodeOf(change.object);
+          if (node) queue.add(node);
+          break;
+        }
+        default:
+          queue.add(change.object.metadata?.name ?? '');
+      }
+    },
+    stop: () => {
+      queue.stop();
+    },
+  };
+}

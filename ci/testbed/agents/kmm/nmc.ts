@@ -1,0 +1,220 @@
+// KMM's Module -> NodeModulesConfig rules (what should be loaded on a node) and the NMC worker
+// rules (which worker pod to run so the status catches up with the spec). Pure.
+import type { NodeView, PodView } from '../kube/views.ts';
+import {
+  readyLabel,
+  readyLabelledModules,
+  refKey,
+  versionReadyLabel,
+  workerConfigAnnotation,
+  workerActionLabel,
+  workerModuleVersionAnnotation,
+  workerVersionLabel,
+  type ModuleRef,
+} from './labels.ts';
+import { moduleConfigFor, nodeKernel, selectsNode, untoleratedTaints } from './targeting.ts';
+import { rfc3339 } from '../time.ts';
+import type { Module, ModuleConfig, NmcEntry } from './types.ts';
+
+/** JSON with sorted keys, so equal configs compare equal whatever their key order. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+export function sameConfig(a: ModuleConfig | undefined, b: ModuleConfig | undefined): boolean {
+  return a !== undefined && b !== undefined && canonical(a) === canonical(b);
+}
+
+function entryKey(entry: ModuleRef): string {
+  return refKey(entry);
+}
+
+/**
+ * The node's NMC spec entry for one Module: `set` (load/keep this config), `remove` (unload), or
+ * `keep` (leave whatever is there: a frozen node whose worker label is at an older version).
+ */
+export type SpecDecision =
+  | { readonly kind: 'set'; readonly entry: NmcEntry }
+  | { readonly kind: 'remove'; readonly why: string }
+  | { readonly kind: 'keep' };
+
+export function specDecision(
+  module: Module,
+  node: NodeView,
+  options: { readonly nmcHasVersion: boolean },
+): SpecDecision {
+  const labels = node.metadata?.labels ?? {};
+  const { namespace, name } = module.metadata;
+  if (!selectsNode(module, labels)) return { kind: 'remove', why: 'selector does not match' };
+  const taints = untoleratedTaints(node.spec?.taints ?? [], module.spec.tolerations ?? []);
+  if (taints.length > 0)
+    return { kind: 'remove', why: `untolerated taint ${taints[0]?.key ?? ''}` };
+  const config = moduleConfigFor(module, nodeKernel(node));
+  if (!config) return { kind: 'remove', why: `no kernel mapping for ${nodeKernel(node)}` };
+  const version = module.spec.moduleLoader?.container.version || undefined;
+  const worker = labels[workerVersionLabel(namespace, name)] || undefined;
+  if (version !== undefined && worker === undefined)
+    return { kind: 'remove', why: 'no worker version label' };
+  if (version !== undefined && worker !== version) return { kind: 'keep' };
+  const loader = module.spec.moduleLoader;
+  return {
+    kind: 'set',
+    entry: {
+      name,
+      namespace,
+      serviceAccountName: loader?.serviceAccountName ?? '',
+      ...(module.spec.imageRepoSecret ? { imageRepoSecret: module.spec.imageRepoSecret } : {}),
+      config,
+      ...(options.nmcHasVersion && version !== undefined ? { version } : {}),
+    },
+  };
+}
+
+/** The node's next NMC spec: entries of deleted Modules go, the others follow `specDecision`. */
+export function nextSpec(
+  current: readonly NmcEntry[],
+  modules: readonly Module[],
+  node: NodeView,
+  options: { readonly nmcHasVersion: boolean },
+): NmcEntry[] {
+  const byKey = new Map(current.map((e) => [entryKey(e), e]));
+  const next = new Map<string, NmcEntry>();
+  for (const module of modules) {
+    const key = entryKey(module.metadata);
+    const decision = specDecision(module, node, options);
+    if (decision.kind === 'set') next.set(key, decision.entry);
+    const kept = byKey.get(key);
+    if (decision.kind === 'keep' && kept) next.set(key, kept);
+  }
+  return [...next.values()].sort((a, b) => entryKey(a).localeCompare(entryKey(b)));
+}
+
+export type WorkerAction = 'Load' | 'Unload';
+
+export type WorkerStep =
+  | { readonly kind: 'create'; readonly action: WorkerAction; readonly entry: NmcEntry }
+  | { readonly kind: 'delete'; readonly pod: PodView; readonly why: string }
+  | { readonly kind: 'loaded'; readonly entry: NmcEntry; readonly pod: PodView }
+  | { readonly kind: 'unloaded'; readonly pod: PodView };
+
+export function workerAction(pod: PodView): WorkerAction | undefined {
+  const action = pod.metadata?.labels?.[workerActionLabel];
+  return action === 'Load' || action === 'Unload' ? action : undefined;
+}
+
+export function podConfig(pod: PodView): ModuleConfig | undefined {
+  const text = pod.metadata?.annotations?.[workerConfigAnnotation];
+  return text ? (JSON.parse(text) as ModuleConfig) : undefined;
+}
+
+function restarts(pod: PodView): number {
+  return (pod.status?.containerStatuses ?? []).reduce((n, s) => n + s.restartCount, 0);
+}
+
+/** The status entry a succeeded Load pod stands for. */
+function loadedEntry(pod: PodView, ref: ModuleRef, config: ModuleConfig, now: Date): NmcEntry {
+  const version = pod.metadata?.annotations?.[workerModuleVersionAnnotation];
+  return {
+    name: ref.name,
+    namespace: ref.namespace,
+    serviceAccountName: pod.spec?.serviceAccountName ?? '',
+    config,
+    ...(version ? { version } : {}),
+    lastTransitionTime: rfc3339(now),
+  };
+}
+
+/**
+ * Next step for one Module on one node, from its NMC spec entry, status entry and worker pod
+ * (`pod` undefined: none, or one being deleted — then nothing happens until it is gone).
+ */
+export function workerStep(
+  ref: ModuleRef,
+  spec: NmcEntry | undefined,
+  status: NmcEntry | undefined,
+  pod: PodView | undefined,
+  now: Date,
+): WorkerStep | undefined {
+  if (pod) {
+    if (pod.metadata?.deletionTimestamp) return undefined;
+    const action = workerAction(pod);
+    const config = podConfig(pod);
+    const phase = pod.status?.phase;
+    if (phase === 'Failed') return { kind: 'delete', pod, why: 'worker pod failed' };
+    if (phase === 'Succeeded') {
+      if (action === 'Load' && config)
+        return sameConfig(status?.config, config)
+          ? { kind: 'delete', pod, why: 'load recorded' }
+          : { kind: 'loaded', entry: loadedEntry(pod, ref, config, now), pod };
+      return status ? { kind: 'unloaded', pod } : { kind: 'delete', pod, why: 'unload recorded' };
+    }
+    if (!spec && !status) return { kind: 'delete', pod, why: 'orphan worker pod' };
+    if (action === 'Load' && !spec)
+      return { kind: 'delete', pod, why: 'module no longer wanted on the node' };
+    if (action === 'Load' && spec && restarts(pod) > 0 && !sameConfig(spec.config, config))
+      return { kind: 'delete', pod, why: 'failing worker pod has an outdated config' };
+    return undefined;
+  }
+  if (spec && !status) return { kind: 'create', action: 'Load', entry: spec };
+  if (spec && status && !sameConfig(spec.config, status.config))
+    return spec.config.kernelVersion === status.config.kernelVersion
+      ? { kind: 'create', action: 'Unload', entry: status }
+      : { kind: 'create', action: 'Load', entry: spec };
+  if (!spec && status) return { kind: 'create', action: 'Unload', entry: status };
+  return undefined;
+}
+
+export interface ReadyChange {
+  readonly ref: ModuleRef;
+  readonly loaded: boolean;
+  readonly set: Readonly<Record<string, string>>;
+  readonly remove: readonly string[];
+}
+
+/**
+ * KMM's ready labels: `.ready` (and, KMM >= 2.5, `.version.ready`) appear when the status has
+ * caught up with the spec, and go when the module is neither wanted nor loaded any more.
+ */
+export function readyChanges(
+  labels: Readonly<Record<string, string>>,
+  spec: readonly NmcEntry[],
+  status: readonly NmcEntry[],
+  writesVersionReady: boolean,
+): ReadyChange[] {
+  const specs = new Map(spec.map((e) => [entryKey(e), e]));
+  const statuses = new Map(status.map((e) => [entryKey(e), e]));
+  const changes: ReadyChange[] = [];
+  for (const [key, wanted] of specs) {
+    const loaded = statuses.get(key);
+    if (readyLabel(wanted.namespace, wanted.name) in labels) continue;
+    if (!loaded || !sameConfig(wanted.config, loaded.config)) continue;
+    const version =
+      loaded.version ?? (labels[workerVersionLabel(wanted.namespace, wanted.name)] || undefined);
+    changes.push({
+      ref: wanted,
+      loaded: true,
+      set: {
+        [readyLabel(wanted.namespace, wanted.name)]: '',
+        ...(writesVersionReady && version
+          ? { [versionReadyLabel(wanted.namespace, wanted.name)]: version }
+          : {}),
+      },
+      remove: [],
+    });
+  }
+  for (const ref of readyLabelledModules(labels)) {
+    const key = entryKey(ref);
+    if (specs.has(key) || statuses.has(key)) continue;
+    changes.push({
+      ref,
+      loaded: false,
+      set: {},
+      remove: [readyLabel(ref.namespace, ref.name), versionReadyLabel(ref.namespace, ref.name)],
+    });
+  }
+  return changes;
+}
