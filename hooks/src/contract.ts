@@ -41,12 +41,34 @@ export const skipLabel = `${onloadGroup}/upgrade-skip`;
 /** Set by users (value "true") on a pod that must never be evicted by a rollout. */
 export const podEvictSkipLabel = `${onloadGroup}/evict-skip`;
 
-export function nodeAnnotation(namespace: string, key: 'since' | 'reason' | 'target' | 'message'): string {
+/**
+ * Rollout bookkeeping on a Node: since (when the current state began), reason + message (why a
+ * node failed), target (version the node is heading to), unloaded (modules seen unloaded in this
+ * reload, for KMM < 2.5), retried (when the one KMM worker-pod retry happened).
+ */
+export type NodeAnnotationKey = 'since' | 'reason' | 'target' | 'message' | 'unloaded' | 'retried';
+export const nodeAnnotationKeys: readonly NodeAnnotationKey[] = [
+  'since',
+  'reason',
+  'target',
+  'message',
+  'unloaded',
+  'retried',
+];
+export function nodeAnnotation(namespace: string, key: NodeAnnotationKey): string {
   return `${onloadGroup}/${namespace}.upgrade-${key}`;
 }
 
 /** On the Onload CR: "true" pauses the rollout between nodes. */
 export const pauseAnnotation = `${onloadGroup}/paused`;
+
+/** On the Onload CR: the version whose canary nodes already paused the rollout once. */
+export const canaryDoneAnnotation = `${onloadGroup}/canary-done`;
+
+/** The Lease that keeps two hook runs from overlapping (`<fullname>` = the Onload CR's name). */
+export function rolloutLeaseName(fullname: string): string {
+  return `${fullname}-rollout`;
+}
 
 export const nodeStates = [
   'upgrade-required',

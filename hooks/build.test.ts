@@ -1,0 +1,29 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { run } from '../ci/lib/process.ts';
+import { buildHooks } from './build.ts';
+import { entryPoints } from './src/contract.ts';
+
+describe('hook bundles', () => {
+  let dir = '';
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('builds one self-contained ESM file per entry point that starts on Node 24', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'hook-bundles-'));
+    const files = await buildHooks(dir, () => undefined);
+    expect(files.map((f) => basename(f))).toEqual(entryPoints.map((e) => `${e}.mjs`));
+    // Outside the repository (no node_modules to fall back on), with no environment: the
+    // bundle loads all its dependencies and reports the missing configuration.
+    const result = await run(process.execPath, [join(dir, 'post.mjs')], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '' },
+      allowFailure: true,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('environment variable ONLOAD_RELEASE is not set');
+  });
+});

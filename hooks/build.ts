@@ -1,0 +1,49 @@
+// Bundles each hook entry point (hooks/src/entry/<entry>.ts) into one self-contained ESM file,
+// dist/hooks/<entry>.mjs, for the hooks image (`node /app/<entry>.mjs`). `npm run build`.
+import { build } from 'esbuild';
+import { mkdir, rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { entryPoints } from './src/contract.ts';
+
+const root = join(import.meta.dirname, '..');
+export const defaultOutdir = join(root, 'dist', 'hooks');
+
+// Some dependencies of @kubernetes/client-node are CommonJS and call require() for Node
+// built-ins; an ESM bundle has no require, so give it one.
+const banner = [
+  "import { createRequire as __onloadCreateRequire } from 'node:module';",
+  'const require = __onloadCreateRequire(import.meta.url);',
+].join('\n');
+
+export async function buildHooks(
+  outdir = defaultOutdir,
+  log: (line: string) => void = console.log,
+): Promise<string[]> {
+  await rm(outdir, { recursive: true, force: true });
+  await mkdir(outdir, { recursive: true });
+  const outputs: string[] = [];
+  for (const entry of entryPoints) {
+    const outfile = join(outdir, `${entry}.mjs`);
+    const result = await build({
+      entryPoints: [join(root, 'hooks', 'src', 'entry', `${entry}.ts`)],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node24',
+      banner: { js: banner },
+      legalComments: 'none',
+      minifyWhitespace: true,
+      minifySyntax: true,
+      keepNames: true,
+      logLevel: 'warning',
+      metafile: true,
+    });
+    const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
+    log(`${relative(root, outfile)} ${(bytes / 1024).toFixed(0)} KiB`);
+    outputs.push(outfile);
+  }
+  return outputs;
+}
+
+if (import.meta.main) await buildHooks();

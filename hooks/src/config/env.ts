@@ -1,0 +1,52 @@
+// The hook / labeller container environment the chart sets (contract.ts hookEnv).
+import { hostname } from 'node:os';
+import type { OnloadSpec } from '../../generated/onload-types.ts';
+import { hookEnv } from '../contract.ts';
+import { parseLevel, type Level } from '../log/logger.ts';
+import { hostIdentityPrefix } from '../runtime/lease.ts';
+import { ConfigError } from './errors.ts';
+import { parseSpec } from './spec.ts';
+
+export interface HookConfig {
+  readonly release: string;
+  readonly namespace: string;
+  /** The Onload CR's name, which is also the chart's fullname. */
+  readonly crName: string;
+  readonly spec: OnloadSpec;
+  readonly chartVersion: string;
+  /** The Job's activeDeadlineSeconds (undefined for the labeller). */
+  readonly deadlineSeconds?: number;
+  /** Who we are (lease holder, event instance). */
+  readonly identity: string;
+  readonly logLevel: Level;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv): HookConfig {
+  const required = (name: string): string => {
+    const value = env[name]?.trim();
+    if (!value)
+      throw new ConfigError(
+        `environment variable ${name} is not set (the chart sets it; check the Job/Deployment)`,
+      );
+    return value;
+  };
+  const deadlineRaw = env[hookEnv.deadlineSeconds]?.trim();
+  let deadlineSeconds: number | undefined;
+  if (deadlineRaw) {
+    deadlineSeconds = Number(deadlineRaw);
+    if (!Number.isInteger(deadlineSeconds) || deadlineSeconds <= 0)
+      throw new ConfigError(
+        `${hookEnv.deadlineSeconds}="${deadlineRaw}" is not a positive integer (hooks.timeoutSeconds)`,
+      );
+  }
+  return {
+    release: required(hookEnv.release),
+    namespace: required(hookEnv.namespace),
+    crName: required(hookEnv.crName),
+    spec: parseSpec(required(hookEnv.spec), hookEnv.spec),
+    chartVersion: env[hookEnv.chartVersion]?.trim() ?? '',
+    ...(deadlineSeconds !== undefined ? { deadlineSeconds } : {}),
+    identity: env[hookEnv.podName]?.trim() || `${hostIdentityPrefix}${hostname()}:${process.pid}`,
+    logLevel: parseLevel(env[hookEnv.logLevel]),
+  };
+}

@@ -1,0 +1,100 @@
+// The node labeller (a Deployment): watches the selected nodes, the labelled nodes and the
+// Modules, and applies planLabeller's decisions whenever something changes. Runs until SIGTERM.
+import { kmmVersionLabel, moduleNames } from '../contract.ts';
+import type { ModuleView, NodeView } from '../kube/port.ts';
+import { format, fromMap } from '../kube/selectors.ts';
+import { planLabeller } from '../planner/labeller.ts';
+import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.ts';
+import { asSink, Changes, Store } from '../runtime/store.ts';
+
+const settleMs = 500;
+const resyncMs = 10 * 60_000;
+const retryMs = 5_000;
+
+export async function runLabeller(ctx: PhaseContext): Promise<PhaseResult> {
+  const { port, config, log, clock, run } = ctx;
+  const ns = config.namespace;
+  const selector = format(fromMap(config.spec.selector));
+  const changes = new Changes();
+  const selected = new Store<NodeView>(
+    (n) => n.name,
+    changes,
+    (n) => n.resourceVersion,
+  );
+  const labelled = new Store<NodeView>(
+    (n) => n.name,
+    changes,
+    (n) => n.resourceVersion,
+  );
+  const modules = new Store<ModuleView>((m) => m.name, changes);
+  const abort = new AbortController();
+  run.onStop(() => {
+    abort.abort();
+    changes.notify();
+  });
+  const trouble = (what: string) => (e: unknown) => {
+    log.warn(`watch of ${what} interrupted; retrying`, { error: e });
+  };
+  port.watchNodes(
+    selector,
+    { ...asSink(selected), trouble: trouble('selected nodes') },
+    abort.signal,
+  );
+  port.watchNodes(
+    kmmVersionLabel(ns, moduleNames.onload),
+    { ...asSink(labelled), trouble: trouble('labelled nodes') },
+    abort.signal,
+  );
+  port.watchModules(ns, { ...asSink(modules), trouble: trouble('Modules') }, abort.signal);
+  log.info(
+    `labeller: watching nodes matching ${selector || '(all nodes)'} and the Modules in ${ns}`,
+  );
+
+  let reportedMissing = false;
+  const stopped = (): boolean => run.stopping;
+  while (!stopped()) {
+    await changes.wait(clock.now() + resyncMs, () => clock.now());
+    if (stopped()) break;
+    await clock.sleep(settleMs);
+    if (!selected.synced || !labelled.synced || !modules.synced) continue;
+    const onload = modules.get(moduleNames.onload);
+    const sfc = modules.get(moduleNames.sfc);
+    if (onload?.version === undefined && !reportedMissing) {
+      log.info(
+        `Module ${ns}/${moduleNames.onload} does not exist (or has no version) yet: new nodes are not labelled`,
+      );
+      reportedMissing = true;
+    }
+    if (onload?.version !== undefined) reportedMissing = false;
+    const patches = planLabeller({
+      namespace: ns,
+      sfcEnabled: config.spec.sfc.enabled,
+      selected: selected.values(),
+      labelled: labelled.values(),
+      modules: { ...(onload ? { onload } : {}), ...(sfc ? { sfc } : {}) },
+    });
+    let retry = false;
+    for (const p of patches) {
+      try {
+        const result = await port.patchNode(p.node, p.patch, p.resourceVersion);
+        if (result.kind === 'patched') {
+          selected.upsert(result.object);
+          labelled.upsert(result.object);
+          log.info(`node ${p.node}: ${p.why}`, { node: p.node, patch: p.patch });
+        } else {
+          retry = true;
+          log.debug(`node ${p.node} changed meanwhile; deciding again`, { node: p.node });
+        }
+      } catch (e) {
+        retry = true;
+        log.warn(`node ${p.node}: could not update its labels (${p.why}); retrying`, { error: e });
+      }
+    }
+    if (retry)
+      setTimeout(() => {
+        changes.notify();
+      }, retryMs).unref();
+  }
+  abort.abort();
+  return { exitCode: exitCodes.ok, message: 'labeller stopped' };
+}

@@ -1,0 +1,403 @@
+// The hook phases end to end against an in-memory cluster whose KMM, DaemonSets and workloads
+// react like the real ones (testing/memory-kube.ts); the real API server is in *.cluster.test.ts.
+import { describe, expect, it } from '@jest/globals';
+import {
+  canaryDoneAnnotation,
+  kmmReadyLabel,
+  kmmVersionLabel,
+  nodeAnnotation,
+  pauseAnnotation,
+  pausedLabel,
+  stateLabel,
+} from '../contract.ts';
+import { readNodeFacts } from '../model/node-facts.ts';
+import { module, node, ns } from '../testing/fixtures.ts';
+import { cluster, context, selectorLabel, spec } from '../testing/phase-setup.ts';
+import { runLabeller } from './labeller.ts';
+import { runPost } from './post.ts';
+import { runPostDelete } from './post-delete.ts';
+import { runPre } from './pre.ts';
+import { runPreDelete } from './pre-delete.ts';
+
+const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `node-${i}`);
+
+describe('post: the rollout', () => {
+  it('upgrades every node in order, evicting consumers, and records it all', async () => {
+    const kube = cluster({ nodes: names(3), from: 'v1', moduleVersion: 'v2', consumersPerNode: 1 });
+    const ctx = context(kube, spec({ version: 'v2' }));
+    const result = await runPost(ctx);
+    expect(result).toEqual(expect.objectContaining({ exitCode: 0 }));
+    expect(result.message).toContain('3/3 node(s) run onload v2');
+    for (const n of kube.nodes.values()) {
+      const f = readNodeFacts(n, ns);
+      expect([f.modules.onload.label, f.modules.sfc.label, f.modules.onload.versionReady]).toEqual([
+        'v2',
+        'v2',
+        'v2',
+      ]);
+      expect([f.paused, f.state]).toEqual([false, 'upgrade-done']);
+      expect(n.onloadAllocatable).toBeGreaterThan(0);
+    }
+    expect([...kube.pods.values()].filter((p) => p.usesOnload)).toEqual([]);
+    const starts = kube.events
+      .filter((e) => e.reason === 'NodeUpgradeStarted')
+      .map((e) => e.message.split(':')[0]);
+    expect(starts).toEqual(['node node-0', 'node node-1', 'node node-2']);
+    expect(
+      kube.events.some(
+        (e) => e.involved.kind === 'Node' && e.message.startsWith('reloading-driver → validating'),
+      ),
+    ).toBe(true);
+    const status = kube.statuses.at(-1);
+    expect(status).toEqual(
+      expect.objectContaining({
+        phase: 'Ready',
+        desiredVersion: 'v2',
+        versions: { v2: 3 },
+        nodes: expect.objectContaining({ total: 3, upToDate: 3 }),
+      }),
+    );
+    expect(status?.rollout).toEqual(
+      expect.objectContaining({
+        fromVersion: 'v1',
+        toVersion: 'v2',
+        finishedAt: expect.any(String),
+      }),
+    );
+    expect(ctx.lines.some((l) => /\[onload v1 → v2\] 3\/3 done/.test(l))).toBe(true);
+    expect(kube.leases.get('onload-rollout')?.view.holder).toBeUndefined();
+  });
+
+  it('costs at most 20 API requests per node (marginal, at 2 and 5 nodes)', async () => {
+    const requests = async (count: number): Promise<number> => {
+      const kube = cluster({ nodes: names(count), from: 'v1', moduleVersion: 'v2' });
+      expect(
+        (
+          await runPost(
+            context(
+              kube,
+              spec({ version: 'v2', upgrade: { maxParallelUpgrades: 2, maxUnavailable: 2 } }),
+            ),
+          )
+        ).exitCode,
+      ).toBe(0);
+      return kube.totalRequests();
+    };
+    const [two, five] = [await requests(2), await requests(5)];
+    expect((five - two) / 3).toBeLessThanOrEqual(20);
+  });
+
+  it('on KMM < 2.5 confirms the reload through the unload it saw and the NodeModulesConfig', async () => {
+    const kube = cluster({ nodes: names(2), from: 'v1', moduleVersion: 'v2', versionReady: false });
+    const result = await runPost(context(kube, spec({ version: 'v2' })));
+    expect(result.exitCode).toBe(0);
+    expect(kube.requests.get('getNodeModulesConfig')).toBeGreaterThan(0);
+    for (const n of kube.nodes.values()) expect(readNodeFacts(n, ns).state).toBe('upgrade-done');
+  });
+
+  it('stops at a node whose consumers a budget protects, names the budget, touches nothing else, exits non-zero', async () => {
+    const kube = cluster({ nodes: names(3), from: 'v1', moduleVersion: 'v2', consumersPerNode: 1 });
+    kube.evictionPolicy = (pod) =>
+      pod.nodeName === 'node-1'
+        ? {
+            kind: 'blocked',
+            budgets: ['apps/web-pdb'],
+            message: 'would violate the disruption budget',
+          }
+        : { kind: 'evicted' };
+    const result = await runPost(
+      context(kube, spec({ version: 'v2', timeouts: { evictionSeconds: 1 } })),
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.message).toContain('node-1: EvictionTimeout');
+    expect(result.message).toContain('apps/web-pdb');
+    const [a, b, c] = ['node-0', 'node-1', 'node-2'].map((n) =>
+      readNodeFacts(kube.nodes.get(n) ?? node(n), ns),
+    );
+    expect(a?.state).toBe('upgrade-done');
+    expect([b?.state, b?.paused, b?.modules.onload.label]).toEqual(['upgrade-failed', true, 'v1']);
+    expect(b?.reason).toBe('EvictionTimeout');
+    expect([c?.state, c?.paused, c?.modules.onload.label]).toEqual([
+      'upgrade-required',
+      false,
+      'v1',
+    ]);
+    expect(kube.statuses.at(-1)).toEqual(
+      expect.objectContaining({
+        phase: 'Failed',
+        failedNodes: [expect.objectContaining({ name: 'node-1', reason: 'EvictionTimeout' })],
+      }),
+    );
+
+    // The budget relents; the next run retries node-1 from where it is and finishes.
+    kube.evictionPolicy = () => ({ kind: 'evicted' });
+    const again = await runPost(context(kube, spec({ version: 'v2' })));
+    expect(again.exitCode).toBe(0);
+    expect(readNodeFacts(kube.nodes.get('node-1') ?? node('x'), ns).state).toBe('upgrade-done');
+  });
+
+  it('fails a node whose driver does not load after one worker retry, keeping it paused', async () => {
+    const kube = cluster({ nodes: names(2), from: 'v1', moduleVersion: 'v2', broken: ['node-0'] });
+    const result = await runPost(
+      context(kube, spec({ version: 'v2', timeouts: { driverReloadSeconds: 1 } })),
+    );
+    expect(result.exitCode).toBe(1);
+    const f = readNodeFacts(kube.nodes.get('node-0') ?? node('x'), ns);
+    expect([f.state, f.paused, f.reason]).toEqual(['upgrade-failed', true, 'DriverReloadTimeout']);
+    expect(readNodeFacts(kube.nodes.get('node-1') ?? node('x'), ns).modules.onload.label).toBe(
+      'v1',
+    );
+  });
+
+  it('ends successfully when paused, saying how many nodes are left, and resumes later', async () => {
+    const kube = cluster({ nodes: names(3), from: 'v1', moduleVersion: 'v2' });
+    kube.putOnload({ uid: 'cr-uid', generation: 1, annotations: { [pauseAnnotation]: 'true' } });
+    const paused = await runPost(context(kube, spec({ version: 'v2' })));
+    expect(paused.exitCode).toBe(0);
+    expect(paused.message).toContain('paused, 3 node(s) left');
+    expect([...kube.nodes.values()].every((n) => !readNodeFacts(n, ns).paused)).toBe(true);
+    kube.putOnload({ uid: 'cr-uid', generation: 1, annotations: {} });
+    expect((await runPost(context(kube, spec({ version: 'v2' })))).exitCode).toBe(0);
+  });
+
+  it('pauses after the canary nodes once, then continues with the rest when resumed', async () => {
+    const kube = cluster({ nodes: names(3), from: 'v1', moduleVersion: 'v2' });
+    const s = spec({
+      version: 'v2',
+      upgrade: { canary: { nodeNames: ['node-2'], nodeSelector: {}, pauseAfter: true } },
+    });
+    const first = await runPost(context(kube, s));
+    expect(first.exitCode).toBe(0);
+    expect(first.message).toContain('paused, 2 node(s) left');
+    expect(readNodeFacts(kube.nodes.get('node-2') ?? node('x'), ns).state).toBe('upgrade-done');
+    expect(readNodeFacts(kube.nodes.get('node-0') ?? node('x'), ns).modules.onload.label).toBe(
+      'v1',
+    );
+    expect(kube.onload?.annotations).toEqual({
+      [pauseAnnotation]: 'true',
+      [canaryDoneAnnotation]: 'v2',
+    });
+    kube.putOnload({ uid: 'cr-uid', generation: 1, annotations: { [canaryDoneAnnotation]: 'v2' } });
+    expect((await runPost(context(kube, s))).exitCode).toBe(0);
+    expect([...kube.nodes.values()].map((n) => readNodeFacts(n, ns).state)).toEqual([
+      'upgrade-done',
+      'upgrade-done',
+      'upgrade-done',
+    ]);
+  });
+
+  it('stops at a safe point on SIGTERM, leaving the node where it is, and the next run resumes it', async () => {
+    const kube = cluster({ nodes: names(2), from: 'v1', moduleVersion: 'v2', consumersPerNode: 1 });
+    kube.evictionPolicy = () => ({ kind: 'blocked', budgets: ['apps/pdb'], message: 'not now' });
+    const ctx = context(kube, spec({ version: 'v2' }));
+    const running = runPost(ctx);
+    const until = Date.now() + 5_000;
+    while (
+      readNodeFacts(kube.nodes.get('node-0') ?? node('x'), ns).state !== 'evicting' &&
+      Date.now() < until
+    )
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    ctx.run.stop();
+    const stopped = await running;
+    expect(stopped.exitCode).toBe(143);
+    expect(stopped.message).toContain('mid-upgrade: node-0');
+    const f = readNodeFacts(kube.nodes.get('node-0') ?? node('x'), ns);
+    expect([f.state, f.paused, f.modules.onload.label]).toEqual(['evicting', true, 'v1']);
+    expect(kube.leases.get('onload-rollout')?.view.holder).toBeUndefined();
+
+    kube.evictionPolicy = () => ({ kind: 'evicted' });
+    expect((await runPost(context(kube, spec({ version: 'v2' })))).exitCode).toBe(0);
+    expect([...kube.nodes.values()].map((n) => readNodeFacts(n, ns).state)).toEqual([
+      'upgrade-done',
+      'upgrade-done',
+    ]);
+  });
+
+  it('does not start a node when less than its worst case is left before the Job deadline', async () => {
+    const kube = cluster({ nodes: names(2), from: 'v1', moduleVersion: 'v2' });
+    const result = await runPost(context(kube, spec({ version: 'v2' }), 200));
+    expect(result.exitCode).toBe(0);
+    expect(result.message).toContain('2 node(s) left');
+    expect(
+      [...kube.nodes.values()].every((n) => readNodeFacts(n, ns).modules.onload.label === 'v1'),
+    ).toBe(true);
+  });
+
+  it('on install only waits until every node serves the new version', async () => {
+    const kube = cluster({ nodes: names(2), moduleVersion: 'v2' });
+    for (const name of names(2))
+      kube.editNode(name, (n) => ({
+        labels: {
+          ...n.labels,
+          [kmmVersionLabel(ns, 'onload')]: 'v2',
+          [kmmVersionLabel(ns, 'sfc')]: 'v2',
+        },
+      }));
+    const result = await runPost(context(kube, spec({ version: 'v2' })));
+    expect(result.exitCode).toBe(0);
+    expect(kube.requests.get('evictPod')).toBeUndefined();
+    expect(kube.statuses.at(-1)).toEqual(expect.objectContaining({ phase: 'Ready' }));
+    expect([...kube.nodes.values()].every((n) => readNodeFacts(n, ns).state === undefined)).toBe(
+      true,
+    );
+  });
+
+  it('refuses to touch a node when the new image does not exist', async () => {
+    const kube = cluster({ nodes: names(2), from: 'v1', moduleVersion: 'v2' });
+    kube.mics.set('onload', { images: [{ image: 'img:v2', state: 'DoesNotExist' }] });
+    const result = await runPost(context(kube, spec({ version: 'v2' })));
+    expect(result.exitCode).toBe(1);
+    expect(result.message).toContain('img:v2 does not exist');
+    expect(kube.requests.get('patchNode')).toBeUndefined();
+  });
+
+  it('waits for another run holding the lease, and takes over an expired one', async () => {
+    const kube = cluster({ nodes: names(1), from: 'v1', moduleVersion: 'v2' });
+    await kube.writeLease(ns, 'onload-rollout', {
+      holder: 'host:other:1',
+      durationSeconds: 120,
+      acquiredAt: Date.now(),
+      renewedAt: Date.now(),
+      transitions: 0,
+    });
+    const held = await runPost(context(kube, spec({ version: 'v2' }), 40));
+    expect(held.exitCode).toBe(1);
+    expect(held.message).toContain('host:other:1');
+    await kube.writeLease(
+      ns,
+      'onload-rollout',
+      { holder: 'host:other:1', durationSeconds: 1, acquiredAt: 0, renewedAt: 0, transitions: 0 },
+      '',
+    );
+    const ctx = context(kube, spec({ version: 'v2' }));
+    expect((await runPost(ctx)).exitCode).toBe(0);
+    expect(ctx.lines.some((l) => l.includes('took over the rollout'))).toBe(true);
+  });
+});
+
+describe('pre: preflight and freeze', () => {
+  it('labels fresh nodes with the new version and keeps the version of labelled nodes', async () => {
+    const kube = cluster({ nodes: ['old-0'], from: 'v1', moduleVersion: 'v1' });
+    kube.putNode(node('fresh-0', { labels: { [selectorLabel]: 'true' } }));
+    const result = await runPre(context(kube, spec({ version: 'v2' })));
+    expect(result.exitCode).toBe(0);
+    expect(result.message).toContain('1 keep their version (1 on v1), 1 newly labelled for v2');
+    const fresh = readNodeFacts(kube.nodes.get('fresh-0') ?? node('x'), ns);
+    expect([fresh.modules.onload.label, fresh.modules.sfc.label]).toEqual(['v2', 'v2']);
+    expect(readNodeFacts(kube.nodes.get('old-0') ?? node('x'), ns).modules.onload.label).toBe('v1');
+  });
+
+  it('fails without touching anything when the onload Module has no version', async () => {
+    const kube = cluster({ nodes: names(2) });
+    kube.putModule({ ...module('onload', 'x'), version: undefined });
+    const result = await runPre(context(kube, spec({ version: 'v2' })));
+    expect(result.exitCode).toBe(1);
+    expect(result.message).toContain('without spec.moduleLoader.container.version');
+    expect(kube.requests.get('patchNode')).toBeUndefined();
+  });
+
+  it('fails naming a budget that never allows evicting consumers on nodes to upgrade', async () => {
+    const kube = cluster({ nodes: names(1), from: 'v1', moduleVersion: 'v1', consumersPerNode: 1 });
+    kube.pdbs = [
+      { namespace: 'apps', name: 'strict', selector: { requirements: [] }, maxUnavailable: 0 },
+    ];
+    const result = await runPre(context(kube, spec({ version: 'v2' })));
+    expect(result.exitCode).toBe(1);
+    expect(result.message).toContain('PodDisruptionBudget apps/strict (maxUnavailable 0)');
+  });
+
+  it('fails on leftovers of the Go operator', async () => {
+    const kube = cluster({ nodes: names(1) });
+    kube.editNode('node-0', (n) => ({
+      labels: { ...n.labels, 'onload.amd.com/default.onload': '3.0' },
+    }));
+    kube.deployments = [
+      {
+        namespace: 'onload-operator-system',
+        name: 'onload-operator-controller-manager',
+        replicas: 1,
+      },
+    ];
+    const result = await runPre(context(kube, spec({ version: 'v2' })));
+    expect(result.exitCode).toBe(1);
+    expect(result.message).toContain('onload-operator-system/onload-operator-controller-manager');
+    expect(result.message).toContain('onload.amd.com/default.onload');
+  });
+});
+
+describe('pre-delete and post-delete', () => {
+  it('pre-delete pauses every node and evicts every pod using Onload', async () => {
+    const kube = cluster({ nodes: names(2), from: 'v1', moduleVersion: 'v1', consumersPerNode: 2 });
+    const ctx = context(kube, spec({ version: 'v1' }));
+    const result = await runPreDelete(ctx);
+    expect(result.exitCode).toBe(0);
+    expect([...kube.pods.values()].filter((p) => p.usesOnload)).toEqual([]);
+    expect([...kube.nodes.values()].every((n) => Object.hasOwn(n.labels, pausedLabel(ns)))).toBe(
+      true,
+    );
+    expect(ctx.lines.some((l) => l.includes('UNINSTALL: evicting 4 pod(s)'))).toBe(true);
+  });
+
+  it('pre-delete fails, naming the pods, when a budget keeps them', async () => {
+    const kube = cluster({ nodes: names(1), from: 'v1', moduleVersion: 'v1', consumersPerNode: 1 });
+    kube.evictionPolicy = () => ({ kind: 'blocked', budgets: ['apps/pdb'], message: 'no' });
+    const result = await runPreDelete(
+      context(
+        kube,
+        spec({ version: 'v1', timeouts: { devicePluginStopSeconds: 1, evictionSeconds: 1 } }),
+      ),
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.message).toContain(
+      'apps/app-node-0-0 on node-0 (blocked by PodDisruptionBudget apps/pdb)',
+    );
+  });
+
+  it('post-delete removes our labels and annotations and waits for KMM to unload', async () => {
+    const kube = cluster({ nodes: names(2), from: 'v1', moduleVersion: 'v1' });
+    kube.editNode('node-0', (n) => ({
+      labels: { ...n.labels, [stateLabel(ns)]: 'upgrade-done', [pausedLabel(ns)]: 'true' },
+      annotations: { [nodeAnnotation(ns, 'target')]: 'v1' },
+    }));
+    const result = await runPostDelete(context(kube, spec({ version: 'v1' })));
+    expect(result.exitCode).toBe(0);
+    expect(result.message).toContain('nodes are clean');
+    for (const n of kube.nodes.values()) {
+      expect(Object.keys(n.labels).filter((k) => k.includes(ns))).toEqual([]);
+      expect(n.annotations).toEqual({});
+    }
+  });
+});
+
+describe('labeller', () => {
+  it('labels nodes that join with the live Module version, cleans nodes that leave, never touches others', async () => {
+    const kube = cluster({ nodes: ['stays', 'leaves'], from: 'v1', moduleVersion: 'v1' });
+    const ctx = context(kube, spec({ version: 'v1' }));
+    const running = runLabeller(ctx);
+    kube.putNode(node('joins', { labels: { [selectorLabel]: 'true' } }));
+    kube.editNode('leaves', (n) => ({
+      labels: Object.fromEntries(Object.entries(n.labels).filter(([k]) => k !== selectorLabel)),
+    }));
+    kube.putNode(
+      node('mid-rollout', {
+        labels: { [selectorLabel]: 'true' },
+        paused: true,
+        state: 'reloading-driver',
+      }),
+    );
+    const until = Date.now() + 5_000;
+    const joined = (): boolean =>
+      kube.nodes.get('joins')?.labels[kmmVersionLabel(ns, 'onload')] === 'v1';
+    const left = (): boolean =>
+      kube.nodes.get('leaves')?.labels[kmmVersionLabel(ns, 'onload')] === undefined;
+    while ((!joined() || !left()) && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 50));
+    ctx.run.stop();
+    expect((await running).exitCode).toBe(0);
+    expect(kube.nodes.get('joins')?.labels[kmmVersionLabel(ns, 'sfc')]).toBe('v1');
+    expect(left()).toBe(true);
+    expect(kube.nodes.get('stays')?.labels[kmmVersionLabel(ns, 'onload')]).toBe('v1');
+    expect(kube.nodes.get('mid-rollout')?.labels[kmmVersionLabel(ns, 'onload')]).toBeUndefined();
+    expect(kube.nodes.get('joins')?.labels[kmmReadyLabel(ns, 'onload')]).toBe('');
+  });
+});

@@ -1,0 +1,81 @@
+// post-delete (Argo CD PostDelete): leave the nodes clean — our labels and annotations and the KMM
+// version labels removed from every node that carries keys of this namespace — then wait (bounded)
+// until KMM reports the modules unloaded, warning about nodes where it does not.
+import { kmmReadyLabel, moduleNames, rolloutLeaseName } from '../contract.ts';
+import type { NodeView } from '../kube/port.ts';
+import { cleanupPatch, ourLabelKeys } from '../planner/cleanup.ts';
+import { policyFromSpec } from '../planner/policy.ts';
+import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.ts';
+import { asSink, Changes, Store } from '../runtime/store.ts';
+
+export async function runPostDelete(ctx: PhaseContext): Promise<PhaseResult> {
+  const { port, config, log, clock, run } = ctx;
+  const ns = config.namespace;
+  const policy = policyFromSpec(config.spec, { namespace: ns, release: config.release });
+  const byName = new Map<string, NodeView>();
+  for (const key of ourLabelKeys(ns))
+    for (const n of await port.listNodes(key)) byName.set(n.name, n);
+  let cleaned = 0;
+  for (const first of byName.values()) {
+    let node: NodeView | undefined = first;
+    for (let attempt = 0; node !== undefined && attempt < 5; attempt++) {
+      const patch = cleanupPatch(node, ns);
+      if (patch === undefined) break;
+      const result = await port.patchNode(node.name, patch, node.resourceVersion);
+      if (result.kind === 'patched') {
+        cleaned++;
+        break;
+      }
+      node = result.kind === 'conflict' ? await port.getNode(node.name) : undefined;
+    }
+  }
+  log.info(`removed the Onload labels and annotations of namespace ${ns} from ${cleaned} node(s)`);
+
+  // KMM removes `.ready` once a module is unloaded: watch the nodes that still carry one.
+  const changes = new Changes();
+  const abort = new AbortController();
+  run.onStop(() => {
+    changes.notify();
+  });
+  const stores = [moduleNames.onload, moduleNames.sfc].map((m) => {
+    const store = new Store<NodeView>(
+      (n) => n.name,
+      changes,
+      (n) => n.resourceVersion,
+    );
+    port.watchNodes(kmmReadyLabel(ns, m), asSink(store), abort.signal);
+    return store;
+  });
+  const loadedOn = (): string[] =>
+    [...new Set(stores.flatMap((s) => s.values().map((n) => n.name)))].sort();
+  const until = clock.now() + policy.timeouts.driverReloadSeconds * 1000;
+  let reported = -1;
+  try {
+    for (;;) {
+      const synced = stores.every((s) => s.synced);
+      const loaded = loadedOn();
+      if ((synced && loaded.length === 0) || clock.now() >= until || run.stopping) break;
+      if (synced && loaded.length !== reported) {
+        log.info(
+          `waiting for KMM to unload onload/sfc on ${loaded.length} node(s): ${loaded.slice(0, 10).join(', ')}`,
+        );
+        reported = loaded.length;
+      }
+      await changes.wait(until, () => clock.now());
+    }
+  } finally {
+    abort.abort();
+  }
+  const loaded = loadedOn();
+  await port.deleteLease(ns, rolloutLeaseName(config.crName)).catch((e: unknown) => {
+    log.debug('could not delete the rollout Lease', { error: e });
+  });
+  if (loaded.length > 0) {
+    const message = `KMM still reports onload/sfc loaded on ${loaded.length} node(s) after ${policy.timeouts.driverReloadSeconds}s: ${loaded.join(', ')}. Check the KMM operator (its worker pods in ${ns}) and the nodes; the labels kmm.node.kubernetes.io/${ns}.*.ready disappear once the modules are unloaded.`;
+    log.warn(message);
+    return { exitCode: exitCodes.ok, message };
+  }
+  const message = `nodes are clean: no Onload labels of namespace ${ns} left, KMM reports the modules unloaded`;
+  log.info(message);
+  return { exitCode: exitCodes.ok, message };
+}

@@ -1,0 +1,310 @@
+// post-install / post-upgrade / post-rollback (Argo CD PostSync): the rollout. Nodes whose KMM
+// labels differ from the desired version go through the per-node procedure in policy order; nodes
+// already at it are waited on until they serve (install). Everything is derived from cluster state.
+import { moduleNames, rolloutLeaseName } from '../contract.ts';
+import type { ModuleView } from '../kube/port.ts';
+import { format, fromMap } from '../kube/selectors.ts';
+import { formatDuration } from '../model/duration.ts';
+import { readNodeFacts } from '../model/node-facts.ts';
+import { labelsAtTarget } from '../planner/driver.ts';
+import { checkImages } from '../planner/images.ts';
+import { policyFromSpec, worstCaseSeconds, type Policy } from '../planner/policy.ts';
+import { planRollout } from '../planner/rollout.ts';
+import { computeStatus, type RolloutRecord } from '../planner/status.ts';
+import type { Outcome, RolloutPlan } from '../planner/types.ts';
+import { EventRecorder } from '../runtime/events.ts';
+import { Executor } from '../runtime/executor.ts';
+import { defaultLeaseSeconds, RolloutLease } from '../runtime/lease.ts';
+import { Progress } from '../runtime/progress.ts';
+import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.ts';
+import { StatusWriter } from '../runtime/status-writer.ts';
+import { RolloutWorld } from '../runtime/world.ts';
+
+const heartbeatMs = 30_000;
+const syncTimeoutMs = 120_000;
+const imagePollMs = 5_000;
+
+export async function runPost(ctx: PhaseContext): Promise<PhaseResult> {
+  const { port, config, log, clock, run } = ctx;
+  const policy = policyFromSpec(config.spec, {
+    namespace: config.namespace,
+    release: config.release,
+  });
+  const version = policy.desiredVersion;
+  log.info(
+    `post: onload ${version} on nodes matching ${format(fromMap(config.spec.selector)) || '(all nodes)'} in namespace ${config.namespace}`,
+  );
+  const worst = worstCaseSeconds(policy.timeouts);
+  if (Number.isFinite(run.deadlineAt) && run.startedAt + worst * 1000 > run.deadlineAt) {
+    log.warn(
+      `hooks.timeoutSeconds leaves less than one node's worst case (${worst}s, the sum of upgrade.timeouts): a node upgrade is only started while that much time is left`,
+    );
+  }
+
+  const lease = new RolloutLease(
+    port,
+    {
+      namespace: config.namespace,
+      name: rolloutLeaseName(config.crName),
+      identity: config.identity,
+      durationSeconds: defaultLeaseSeconds,
+      now: () => clock.now(),
+      sleep: (ms) => clock.sleep(ms),
+    },
+    log,
+  );
+  const acquired = await lease.acquire(run.deadlineAt - heartbeatMs, () => run.stopping);
+  if (acquired.kind === 'held')
+    return {
+      exitCode: exitCodes.failed,
+      message: `another run (${acquired.holder}) still holds Lease ${config.namespace}/${rolloutLeaseName(config.crName)}; nothing was done. Run the upgrade again once it has finished.`,
+    };
+  if (acquired.tookOverFrom)
+    log.info(`took over the rollout from a run that is gone (${acquired.tookOverFrom})`);
+  lease.startRenewing(() => {
+    log.error('another run took the rollout Lease; stopping here');
+    run.stop();
+  });
+
+  const world = new RolloutWorld({
+    port,
+    namespace: config.namespace,
+    release: config.release,
+    crName: config.crName,
+    nodeSelector: format(fromMap(config.spec.selector)),
+    log,
+  });
+  run.onStop(() => {
+    world.changes.notify();
+  });
+  try {
+    world.start();
+    const syncUntil = clock.now() + syncTimeoutMs;
+    while (!world.synced) {
+      if (clock.now() > syncUntil)
+        return {
+          exitCode: exitCodes.failed,
+          message: 'could not read the nodes, pods and Modules within 2 minutes',
+        };
+      await world.changes.wait(syncUntil, () => clock.now());
+    }
+    return await rollout(ctx, policy, world, lease);
+  } finally {
+    world.stop();
+    await lease.release();
+  }
+}
+
+async function rollout(
+  ctx: PhaseContext,
+  policy: Policy,
+  world: RolloutWorld,
+  lease: RolloutLease,
+): Promise<PhaseResult> {
+  const { port, config, log, clock, run } = ctx;
+  const version = policy.desiredVersion;
+  const cr = world.onload.get('cr');
+  const events = new EventRecorder(
+    port,
+    { namespace: config.namespace, crName: config.crName, identity: config.identity },
+    log,
+  );
+  events.setOnloadUid(cr?.uid);
+  const statusWriter = new StatusWriter({
+    port,
+    namespace: config.namespace,
+    name: config.crName,
+    log,
+    now: () => clock.now(),
+    ...(cr?.status ? { previous: cr.status } : {}),
+  });
+  const record = rolloutRecord(world, policy, cr?.status?.rollout, run.startedAt);
+  const progress = new Progress({
+    log,
+    now: () => clock.now(),
+    title: record ? `onload ${record.fromVersion ?? '?'} → ${version}` : `onload ${version}`,
+    parallel: policy.maxParallel,
+  });
+  const executor = new Executor({
+    port,
+    nodes: world.nodes,
+    evictions: world.evictions,
+    events,
+    log,
+    now: () => clock.now(),
+    namespace: config.namespace,
+    crName: config.crName,
+  });
+  const statusOf = (plan: Pick<RolloutPlan, 'reports' | 'failures' | 'outcome'>, line: string) =>
+    computeStatus({
+      now: clock.now(),
+      desiredVersion: version,
+      generation: world.onload.get('cr')?.generation ?? 0,
+      plan,
+      ...(statusWriter.current ? { previous: statusWriter.current } : {}),
+      ...(record ? { rollout: record } : {}),
+      progress: line,
+    });
+
+  if (record) {
+    log.info(
+      `rollout ${record.fromVersion ?? '?'} → ${version}: ${world.nodes.values().length} selected node(s)`,
+    );
+    if (record.startedAt === run.startedAt)
+      await events.onload(`rollout to onload ${version} started`, false, 'RolloutStarted');
+    const gate = await waitForImages(ctx, world, policy);
+    if (gate) {
+      const outcome: Outcome = {
+        kind: 'blocked',
+        left: world.nodes.values().length,
+        message: gate.message,
+      };
+      await statusWriter.write(
+        statusOf({ reports: [], failures: [], outcome }, gate.message),
+        true,
+      );
+      await events.onload(gate.message, true, 'RolloutFailed');
+      return gate;
+    }
+  }
+
+  for (;;) {
+    const now = clock.now();
+    const snapshot = world.snapshot(now, {
+      runStartedAt: run.startedAt,
+      deadlineAt: run.deadlineAt,
+      stopping: run.stopping,
+    });
+    const plan = planRollout(snapshot, policy);
+    world.watchNodePods(plan.watchPods);
+    if (plan.fetchNmc.length > 0 && (await world.fetchNmc(plan.fetchNmc))) continue;
+    const result = await executor.run(plan.actions);
+    const line = progress.report(plan);
+    const important =
+      result.transitions.some((t) => t.to === 'upgrade-failed' || t.to === 'upgrade-done') ||
+      plan.outcome !== undefined;
+    await statusWriter.write(statusOf(plan, line), important);
+    if (plan.outcome && result.conflicts === 0) return finish(ctx, plan.outcome, events, lease);
+    if (plan.actions.length > 0) await clock.sleep(100);
+    await world.changes.wait(
+      Math.min(plan.wakeAt ?? Number.POSITIVE_INFINITY, now + heartbeatMs),
+      () => clock.now(),
+    );
+  }
+}
+
+async function finish(
+  ctx: PhaseContext,
+  outcome: Outcome,
+  events: EventRecorder,
+  lease: RolloutLease,
+): Promise<PhaseResult> {
+  const { log, run, clock } = ctx;
+  const elapsed = formatDuration(clock.now() - run.startedAt);
+  let exitCode: number;
+  switch (outcome.kind) {
+    case 'complete':
+    case 'paused':
+      exitCode = exitCodes.ok;
+      break;
+    case 'deadline':
+      exitCode = outcome.inFlight.length > 0 ? exitCodes.failed : exitCodes.ok;
+      break;
+    case 'stopped':
+      exitCode = lease.lost ? exitCodes.failed : exitCodes.stopped;
+      break;
+    default:
+      exitCode = exitCodes.failed;
+  }
+  const message = `${outcome.message} (after ${elapsed})`;
+  await events.onload(
+    message,
+    exitCode !== exitCodes.ok,
+    exitCode === exitCodes.ok ? 'RolloutFinished' : 'RolloutFailed',
+  );
+  if (exitCode === exitCodes.ok) log.info(message);
+  else log.error(message);
+  return { exitCode, message };
+}
+
+/** The rollout this run belongs to, or undefined when no node needs a new version (install). */
+function rolloutRecord(
+  world: RolloutWorld,
+  policy: Policy,
+  previous:
+    | { fromVersion?: string; toVersion?: string; startedAt?: string; finishedAt?: string }
+    | undefined,
+  runStartedAt: number,
+): RolloutRecord | undefined {
+  const facts = world.nodes.values().map((n) => readNodeFacts(n, policy.namespace));
+  const behind = facts.filter((f) => !labelsAtTarget(f, policy) || f.paused);
+  const version = policy.desiredVersion;
+  if (previous?.toVersion === version && previous.finishedAt === undefined && previous.startedAt) {
+    return {
+      ...(previous.fromVersion !== undefined ? { fromVersion: previous.fromVersion } : {}),
+      toVersion: version,
+      startedAt: Date.parse(previous.startedAt),
+    };
+  }
+  if (behind.length === 0) return undefined;
+  const from = [
+    ...new Set(
+      behind
+        .map((f) => f.modules.onload.label)
+        .filter((v): v is string => v !== undefined && v !== version),
+    ),
+  ];
+  return {
+    ...(from.length > 0 ? { fromVersion: from.sort().join(',') } : {}),
+    toVersion: version,
+    startedAt: runStartedAt,
+  };
+}
+
+/** KMM >= 2.4 only loads a version whose image `Exists`: wait for that before touching a node. */
+async function waitForImages(
+  ctx: PhaseContext,
+  world: RolloutWorld,
+  policy: Policy,
+): Promise<PhaseResult | undefined> {
+  const { port, log, clock, run, config } = ctx;
+  if (!(await port.kmmResourceServed('moduleimagesconfigs', config.namespace))) {
+    log.warn(
+      'KMM has no ModuleImagesConfig (KMM < 2.4): cannot check that the new kernel-module images exist; a missing image shows as a driver reload timeout on the first node',
+    );
+    return undefined;
+  }
+  const modules = [moduleNames.onload, ...(policy.sfcEnabled ? [moduleNames.sfc] : [])]
+    .map((name) => world.modules.get(name))
+    .filter((m): m is ModuleView => m !== undefined && m.version === policy.desiredVersion);
+  const until = clock.now() + policy.timeouts.installSeconds * 1000;
+  let reported = '';
+  for (;;) {
+    const waiting: string[] = [];
+    for (const module of modules) {
+      const gate = checkImages(
+        module,
+        await port.getModuleImagesConfig(config.namespace, module.name),
+      );
+      if (gate.kind === 'fail') return { exitCode: exitCodes.failed, message: gate.message };
+      if (gate.kind === 'wait') waiting.push(gate.why);
+    }
+    if (waiting.length === 0) return undefined;
+    const why = waiting.join('; ');
+    if (clock.now() > until)
+      return {
+        exitCode: exitCodes.failed,
+        message: `the new kernel-module images were not confirmed within ${policy.timeouts.installSeconds}s: ${why}. No node was touched.`,
+      };
+    if (run.stopping)
+      return {
+        exitCode: exitCodes.stopped,
+        message: 'stopped on SIGTERM while waiting for the images; no node was touched',
+      };
+    if (why !== reported) {
+      log.info(`waiting for KMM to confirm the new images: ${why}`);
+      reported = why;
+    }
+    await clock.sleep(imagePollMs);
+  }
+}

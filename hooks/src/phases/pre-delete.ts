@@ -1,0 +1,160 @@
+// pre-delete (Argo CD PreDelete): nothing may break silently when the driver goes. Every node
+// with Onload is paused, every pod using Onload is evicted through the Eviction API (budgets
+// honoured, bounded, loudly), and KMM unloads the modules while the Modules and their
+// ServiceAccount still exist. See planner/drain.ts.
+import { kmmVersionLabel, moduleNames, rolloutLeaseName } from '../contract.ts';
+import type { NodeView } from '../kube/port.ts';
+import { format, fromMap } from '../kube/selectors.ts';
+import { podKey } from '../model/pods.ts';
+import { planDrain } from '../planner/drain.ts';
+import { policyFromSpec } from '../planner/policy.ts';
+import { EventRecorder } from '../runtime/events.ts';
+import { Executor } from '../runtime/executor.ts';
+import { defaultLeaseSeconds, RolloutLease } from '../runtime/lease.ts';
+import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.ts';
+import { asSink, Store } from '../runtime/store.ts';
+import { RolloutWorld } from '../runtime/world.ts';
+
+export async function runPreDelete(ctx: PhaseContext): Promise<PhaseResult> {
+  const { port, config, log, clock, run } = ctx;
+  const policy = policyFromSpec(config.spec, {
+    namespace: config.namespace,
+    release: config.release,
+  });
+  const lease = new RolloutLease(
+    port,
+    {
+      namespace: config.namespace,
+      name: rolloutLeaseName(config.crName),
+      identity: config.identity,
+      durationSeconds: defaultLeaseSeconds,
+      now: () => clock.now(),
+      sleep: (ms) => clock.sleep(ms),
+    },
+    log,
+  );
+  const acquired = await lease.acquire(run.deadlineAt - 30_000, () => run.stopping);
+  if (acquired.kind === 'held')
+    return {
+      exitCode: exitCodes.failed,
+      message: `another run (${acquired.holder}) holds the rollout Lease; uninstall again once it has finished`,
+    };
+  lease.startRenewing(() => {
+    run.stop();
+  });
+  // World gives the per-node pod watches and the change notifier; nodes come from two watches:
+  // the selected ones and any still labelled for this namespace (left the selector).
+  const world = new RolloutWorld({
+    port,
+    namespace: config.namespace,
+    release: config.release,
+    crName: config.crName,
+    nodeSelector: format(fromMap(config.spec.selector)),
+    log,
+  });
+  const labelled = new Store<NodeView>(
+    (n) => n.name,
+    world.changes,
+    (n) => n.resourceVersion,
+  );
+  const abort = new AbortController();
+  run.onStop(() => {
+    world.changes.notify();
+  });
+  try {
+    port.watchNodes(format(fromMap(config.spec.selector)), asSink(world.nodes), abort.signal);
+    port.watchNodes(
+      kmmVersionLabel(config.namespace, moduleNames.onload),
+      asSink(labelled),
+      abort.signal,
+    );
+    const events = new EventRecorder(
+      port,
+      { namespace: config.namespace, crName: config.crName, identity: config.identity },
+      log,
+    );
+    const executor = new Executor({
+      port,
+      nodes: world.nodes,
+      evictions: world.evictions,
+      events,
+      log,
+      now: () => clock.now(),
+      namespace: config.namespace,
+      crName: config.crName,
+    });
+    const startedAt = clock.now();
+    let announced = new Set<string>();
+    let warned = false;
+    for (;;) {
+      const now = clock.now();
+      if (!world.nodes.synced || !labelled.synced) {
+        await world.changes.wait(now + 30_000, () => clock.now());
+        continue;
+      }
+      const nodes = newest([...labelled.values(), ...world.nodes.values()]);
+      if (!warned) {
+        log.warn(
+          `UNINSTALL: removing Onload from ${nodes.size} node(s): pausing the device plugin, evicting every pod that uses amd.com/onload${
+            policy.eviction.extra ? ` or matches "${config.spec.upgrade.eviction.podSelector}"` : ''
+          }, then unloading the driver`,
+        );
+        warned = true;
+      }
+      world.watchNodePods([...nodes.keys()]);
+      const snapshot = world.snapshot(now, {
+        runStartedAt: startedAt,
+        deadlineAt: run.deadlineAt,
+        stopping: run.stopping,
+      });
+      const plan = planDrain({
+        now,
+        startedAt,
+        policy,
+        nodes: [...nodes.values()],
+        nodePods: snapshot.nodePods,
+        evictions: world.evictions,
+      });
+      const pending = [...plan.remaining.values()].flat().map(podKey);
+      const fresh = pending.filter((k) => !announced.has(k));
+      if (fresh.length > 0)
+        log.warn(`UNINSTALL: evicting ${fresh.length} pod(s) using Onload: ${fresh.join(', ')}`);
+      announced = new Set([...announced, ...pending]);
+      if (plan.failure) {
+        log.error(plan.failure);
+        return { exitCode: exitCodes.failed, message: plan.failure };
+      }
+      if (plan.done) {
+        const evicted = announced.size > 0 ? `${announced.size} pod(s) evicted; ` : '';
+        if (plan.warning) log.warn(plan.warning);
+        const message = `${evicted}no pod uses Onload on ${nodes.size} node(s)${plan.warning ? `; ${plan.warning}` : ' and KMM unloaded the driver'}`;
+        log.info(message);
+        return { exitCode: exitCodes.ok, message };
+      }
+      if (run.stopping)
+        return {
+          exitCode: exitCodes.stopped,
+          message: 'stopped on SIGTERM; pods may still use Onload',
+        };
+      await executor.run(plan.actions);
+      await world.changes.wait(
+        Math.min(plan.wakeAt ?? Number.POSITIVE_INFINITY, now + 30_000),
+        () => clock.now(),
+      );
+    }
+  } finally {
+    abort.abort();
+    world.stop();
+    await lease.release();
+  }
+}
+
+/** One entry per node, the copy with the highest resourceVersion (two watches feed the view). */
+function newest(nodes: readonly NodeView[]): Map<string, NodeView> {
+  const byName = new Map<string, NodeView>();
+  for (const n of nodes) {
+    const seen = byName.get(n.name);
+    if (!seen || Number(n.resourceVersion) > Number(seen.resourceVersion)) byName.set(n.name, n);
+  }
+  return byName;
+}

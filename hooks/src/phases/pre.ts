@@ -1,0 +1,191 @@
+// pre-install / pre-upgrade / pre-rollback (Argo CD PreSync): preflight, then freeze — every
+// selected node carries the KMM version labels of the version it runs now before the Modules
+// change (nodes without any get the new version). Touches nothing when a check fails.
+import { moduleNames, rolloutLeaseName } from '../contract.ts';
+import type { KubePort, NodeView } from '../kube/port.ts';
+import { format, fromMap } from '../kube/selectors.ts';
+import { readNodeFacts } from '../model/node-facts.ts';
+import { consumers, isTerminal } from '../model/pods.ts';
+import { labelsAtTarget } from '../planner/driver.ts';
+import { freezeNode, inRollout, type LabelVersions } from '../planner/freeze.ts';
+import { policyFromSpec, type Policy } from '../planner/policy.ts';
+import {
+  operatorDeploymentName,
+  operatorManagedBy,
+  preflightProblems,
+  type BudgetFinding,
+} from '../planner/preflight.ts';
+import { statusOf } from '../kube/errors.ts';
+import { defaultLeaseSeconds, RolloutLease } from '../runtime/lease.ts';
+import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.ts';
+
+export async function runPre(ctx: PhaseContext): Promise<PhaseResult> {
+  const { port, config, log, clock, run } = ctx;
+  const policy = policyFromSpec(config.spec, {
+    namespace: config.namespace,
+    release: config.release,
+  });
+  const version = policy.desiredVersion;
+  const selector = format(fromMap(config.spec.selector));
+  log.info(
+    `pre: preflight and freeze for onload ${version} on nodes matching ${selector || '(all nodes)'}`,
+  );
+
+  const lease = new RolloutLease(
+    port,
+    {
+      namespace: config.namespace,
+      name: rolloutLeaseName(config.crName),
+      identity: config.identity,
+      durationSeconds: defaultLeaseSeconds,
+      now: () => clock.now(),
+      sleep: (ms) => clock.sleep(ms),
+    },
+    log,
+  );
+  const acquired = await lease.acquire(run.deadlineAt - 30_000, () => run.stopping);
+  if (acquired.kind === 'held')
+    return {
+      exitCode: exitCodes.failed,
+      message: `another run (${acquired.holder}) still holds Lease ${config.namespace}/${rolloutLeaseName(config.crName)}; nothing was changed. Run the upgrade again once it has finished.`,
+    };
+  lease.startRenewing(() => {
+    run.stop();
+  });
+  try {
+    const nodes = await port.listNodes(selector);
+    const kmmModules = await port.kmmResourceServed('modules', config.namespace);
+    const kmmNodeModulesConfigs =
+      kmmModules && (await port.kmmResourceServed('nodemodulesconfigs', config.namespace));
+    const onload = kmmModules
+      ? await port.getModule(config.namespace, moduleNames.onload)
+      : undefined;
+    const sfc = kmmModules ? await port.getModule(config.namespace, moduleNames.sfc) : undefined;
+    const problems = preflightProblems({
+      namespace: config.namespace,
+      kmmModules,
+      kmmNodeModulesConfigs,
+      modules: { ...(onload ? { onload } : {}), ...(sfc ? { sfc } : {}) },
+      operatorModules: kmmModules
+        ? await clusterWide(ctx, 'list KMM Modules in all namespaces', () =>
+            port.listModules(operatorManagedBy),
+          )
+        : [],
+      operatorDeployments: await clusterWide(ctx, 'list Deployments in all namespaces', () =>
+        port.findDeployments(operatorDeploymentName),
+      ),
+      nodes,
+      budgets: await budgetFindings(port, nodes, policy),
+    });
+    if (problems.length > 0) {
+      for (const p of problems) log.error(p);
+      return {
+        exitCode: exitCodes.failed,
+        message: `preflight failed, nothing was changed:\n- ${problems.join('\n- ')}`,
+      };
+    }
+    if (run.stopping)
+      return { exitCode: exitCodes.stopped, message: 'stopped on SIGTERM before the freeze' };
+    return await freeze(ctx, nodes, policy, {
+      onload: version,
+      ...(policy.sfcEnabled ? { sfc: version } : {}),
+    });
+  } finally {
+    await lease.release();
+  }
+}
+
+async function freeze(
+  ctx: PhaseContext,
+  listed: readonly NodeView[],
+  policy: Policy,
+  versions: LabelVersions,
+): Promise<PhaseResult> {
+  const { port, log } = ctx;
+  const ns = policy.namespace;
+  const counts = { labelled: 0, kept: 0, 'in-rollout': 0 };
+  const running = new Map<string, number>();
+  for (const first of listed) {
+    let node: NodeView | undefined = first;
+    for (let attempt = 0; node !== undefined && attempt < 5; attempt++) {
+      const { verdict, patch } = freezeNode(node, ns, versions);
+      if (patch === undefined) {
+        counts[verdict]++;
+        const label = readNodeFacts(node, ns).modules.onload.label;
+        if (verdict === 'kept' && label !== undefined)
+          running.set(label, (running.get(label) ?? 0) + 1);
+        break;
+      }
+      const result = await port.patchNode(
+        node.name,
+        { labels: patch.labels },
+        patch.resourceVersion,
+      );
+      if (result.kind === 'patched') {
+        counts.labelled++;
+        log.info(
+          `node ${node.name}: labelled for onload ${versions.onload} (it had no version label)`,
+          { node: node.name },
+        );
+        break;
+      }
+      node = result.kind === 'conflict' ? await port.getNode(node.name) : undefined;
+    }
+  }
+  const kept = [...running].map(([v, n]) => `${n} on ${v}`).join(', ');
+  const upgrades = [...running]
+    .filter(([v]) => v !== versions.onload)
+    .reduce((sum, [, n]) => sum + n, 0);
+  const message =
+    `freeze: ${listed.length} selected node(s): ${counts.kept} keep their version${kept ? ` (${kept})` : ''}, ` +
+    `${counts.labelled} newly labelled for ${versions.onload}, ${counts['in-rollout']} mid-rollout left alone` +
+    (upgrades > 0 ? `; the post hook upgrades ${upgrades} node(s) to ${versions.onload}` : '');
+  log.info(message);
+  return { exitCode: exitCodes.ok, message };
+}
+
+/**
+ * A cluster-wide look for leftovers of the Go operator. Without the permission (a trimmed
+ * ClusterRole) the check is skipped with a warning rather than failing the install.
+ */
+async function clusterWide<T>(
+  ctx: PhaseContext,
+  what: string,
+  fn: () => Promise<T[]>,
+): Promise<T[]> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (statusOf(e) !== 403) throw e;
+    ctx.log.warn(
+      `cannot ${what} (forbidden): leftovers of the Go Onload Operator are not checked there`,
+    );
+    return [];
+  }
+}
+
+/** PodDisruptionBudgets that protect pods the rollout will evict (on nodes to upgrade). */
+async function budgetFindings(
+  port: KubePort,
+  nodes: readonly NodeView[],
+  policy: Policy,
+): Promise<BudgetFinding[]> {
+  const toUpgrade = nodes.filter((n) => {
+    if (inRollout(n, policy.namespace)) return true;
+    const f = readNodeFacts(n, policy.namespace);
+    return f.modules.onload.label !== undefined && !labelsAtTarget(f, policy);
+  });
+  if (toUpgrade.length === 0) return [];
+  const names = new Set(toUpgrade.map((n) => n.name));
+  const pdbs = await port.listPdbs();
+  const findings: BudgetFinding[] = [];
+  for (const pdb of pdbs) {
+    if (pdb.selector.nothing) continue;
+    const pods = (
+      await port.listPods({ namespace: pdb.namespace, labelSelector: format(pdb.selector) })
+    ).filter((p) => !isTerminal(p));
+    const evicted = [...names].flatMap((node) => consumers(pods, node, policy.eviction.extra));
+    if (evicted.length > 0) findings.push({ pdb, selected: pods.length, consumers: evicted });
+  }
+  return findings;
+}

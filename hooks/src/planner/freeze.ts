@@ -1,0 +1,46 @@
+// Freeze (pre phase) and the labeller share one rule for giving a node its KMM version labels:
+// a node that has the onload label keeps it (it runs that version); a node without one (fresh
+// install, or joined later) gets the version given; nodes in a rollout are left alone. A node
+// that has the onload label but no sfc label (sfc enabled later) is left to the rollout: loading
+// sfc under a loaded onload would fail, so it needs the ordered per-node procedure.
+import { kmmVersionLabel, moduleNames } from '../contract.ts';
+import type { NodeView } from '../kube/port.ts';
+import { isInProgressState, readNodeFacts } from '../model/node-facts.ts';
+
+export interface LabelVersions {
+  readonly onload: string;
+  /** Undefined: do not add an sfc label (sfc disabled or its Module absent). */
+  readonly sfc?: string;
+}
+
+export interface NodeLabelPatch {
+  readonly node: string;
+  readonly resourceVersion: string;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export type FreezeVerdict = 'labelled' | 'kept' | 'in-rollout';
+
+/** Whether a node is being rolled (or failed in a rollout): nobody else touches its labels. */
+export function inRollout(node: NodeView, namespace: string): boolean {
+  const f = readNodeFacts(node, namespace);
+  return f.paused || isInProgressState(f.state) || f.state === 'upgrade-failed';
+}
+
+export function freezeNode(
+  node: NodeView,
+  namespace: string,
+  versions: LabelVersions,
+): { readonly verdict: FreezeVerdict; readonly patch?: NodeLabelPatch } {
+  if (inRollout(node, namespace)) return { verdict: 'in-rollout' };
+  const onloadKey = kmmVersionLabel(namespace, moduleNames.onload);
+  if (Object.hasOwn(node.labels, onloadKey)) return { verdict: 'kept' };
+  const sfcKey = kmmVersionLabel(namespace, moduleNames.sfc);
+  const labels: Record<string, string> = { [onloadKey]: versions.onload };
+  if (versions.sfc !== undefined && !Object.hasOwn(node.labels, sfcKey))
+    labels[sfcKey] = versions.sfc;
+  return {
+    verdict: 'labelled',
+    patch: { node: node.name, resourceVersion: node.resourceVersion, labels },
+  };
+}

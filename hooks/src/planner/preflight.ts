@@ -1,0 +1,104 @@
+// Checks the pre phase makes before touching anything; each problem says what is wrong and the fix.
+import { kmmVersionLabel, moduleNames, onloadGroup, skipLabel } from '../contract.ts';
+import type { DeploymentView, ModuleView, NodeView, PdbView, PodView } from '../kube/port.ts';
+
+/** KMM builds label keys `<ns>.<module>` that must fit 63 characters: ns + "." + "onload" <= 40. */
+export const maxNamespaceLength = 40 - 1 - moduleNames.onload.length;
+export const operatorDeploymentName = 'onload-operator-controller-manager';
+export const operatorManagedBy = 'app.kubernetes.io/managed-by=onload-operator';
+
+export interface BudgetFinding {
+  readonly pdb: PdbView;
+  /** Pods the PDB selects (not finished). */
+  readonly selected: number;
+  /** Of those, pods a rollout would evict from nodes it upgrades. */
+  readonly consumers: readonly PodView[];
+}
+
+export interface PreflightFacts {
+  readonly namespace: string;
+  readonly kmmModules: boolean;
+  readonly kmmNodeModulesConfigs: boolean;
+  readonly modules: { readonly onload?: ModuleView; readonly sfc?: ModuleView };
+  readonly operatorModules: readonly ModuleView[];
+  readonly operatorDeployments: readonly DeploymentView[];
+  readonly nodes: readonly NodeView[];
+  readonly budgets: readonly BudgetFinding[];
+}
+
+export function preflightProblems(f: PreflightFacts): string[] {
+  const problems: string[] = [];
+  if (f.namespace.length > maxNamespaceLength)
+    problems.push(
+      `namespace "${f.namespace}" has ${f.namespace.length} characters; KMM's node labels allow at most ${maxNamespaceLength}: install into a shorter namespace`,
+    );
+  if (!f.kmmModules)
+    problems.push(
+      'Kernel Module Management is not installed (the API server does not serve modules.kmm.sigs.x-k8s.io): install KMM 2.x first',
+    );
+  else if (!f.kmmNodeModulesConfigs)
+    problems.push(
+      'Kernel Module Management is older than 2.0 (no NodeModulesConfig API): upgrade KMM to 2.x first',
+    );
+  for (const m of [f.modules.onload, f.modules.sfc]) {
+    if (m === undefined || m.version !== undefined) continue;
+    problems.push(
+      `KMM Module ${m.namespace}/${m.name} exists without spec.moduleLoader.container.version, and KMM cannot add a version to an existing Module: delete it (kubectl delete module -n ${m.namespace} ${m.name}; this unloads the driver on every node) and run the install/upgrade again`,
+    );
+  }
+  if (f.operatorModules.length > 0)
+    problems.push(
+      `KMM Modules of the Go Onload Operator exist (${f.operatorModules.map((m) => `${m.namespace}/${m.name}`).join(', ')}): delete the operator's Onload resources and uninstall the operator first (npm run migrate converts an Onload resource into chart values)`,
+    );
+  const running = f.operatorDeployments.filter((d) => d.replicas > 0);
+  if (running.length > 0)
+    problems.push(
+      `the Go Onload Operator is running (Deployment ${running.map((d) => `${d.namespace}/${d.name}`).join(', ')}): uninstall it first, or both will fight over the nodes`,
+    );
+  const leftovers = f.nodes.flatMap((n) => operatorLabels(n).map((key) => ({ node: n.name, key })));
+  if (leftovers.length > 0) {
+    const nodes = [...new Set(leftovers.map((l) => l.node))];
+    const keys = [...new Set(leftovers.map((l) => l.key))];
+    problems.push(
+      `${nodes.length} node(s) carry labels of the Go Onload Operator (${keys.slice(0, 4).join(', ')} on ${nodes.slice(0, 4).join(', ')}${nodes.length > 4 ? ', ...' : ''}): uninstall the operator (deleting its Onload resources removes them) or remove the labels (kubectl label node <node> <key>-)`,
+    );
+  }
+  for (const b of f.budgets) {
+    const why = neverAllowsEviction(b.pdb, b.selected);
+    if (why === undefined || b.consumers.length === 0) continue;
+    problems.push(
+      `PodDisruptionBudget ${b.pdb.namespace}/${b.pdb.name} (${why}) never allows an eviction, but protects pods the upgrade must evict (${b.consumers
+        .slice(0, 3)
+        .map((p) => `${p.namespace}/${p.name} on ${p.nodeName}`)
+        .join(
+          ', ',
+        )}): relax it, move the pods, set upgrade.eviction.force=true, or label their nodes ${skipLabel}=true`,
+    );
+  }
+  return problems;
+}
+
+/** Why a PDB can never allow an eviction, or undefined when it can. */
+export function neverAllowsEviction(pdb: PdbView, selected: number): string | undefined {
+  const { maxUnavailable, minAvailable } = pdb;
+  if (maxUnavailable === 0 || maxUnavailable === '0%' || maxUnavailable === '0')
+    return 'maxUnavailable 0';
+  if (minAvailable === '100%') return 'minAvailable 100%';
+  if (typeof minAvailable === 'number' && selected > 0 && minAvailable >= selected)
+    return `minAvailable ${minAvailable} with ${selected} pod(s)`;
+  return undefined;
+}
+
+const ourKeySuffixes = ['.upgrade-state', '.paused'];
+const kmmVersionLabelPrefix = kmmVersionLabel('NS', 'M').replace(/NS\.M$/, '');
+
+/** Node labels the Go operator writes: onload.amd.com/<ns>.<name>, version-module.<ns>.<name>-module/-sfcmod. */
+export function operatorLabels(node: NodeView): string[] {
+  return Object.keys(node.labels).filter((key) => {
+    if (key.startsWith(`${onloadGroup}/`)) {
+      const name = key.slice(onloadGroup.length + 1);
+      return name.includes('.') && !ourKeySuffixes.some((s) => name.endsWith(s));
+    }
+    return key.startsWith(kmmVersionLabelPrefix) && /-(module|sfcmod)$/.test(key);
+  });
+}

@@ -1,0 +1,157 @@
+// Carries out planner actions through the port, feeds results back into the world (patched nodes,
+// eviction outcomes) and records each node transition in the log and as Events.
+import { canaryDoneAnnotation, pauseAnnotation } from '../contract.ts';
+import type { KubePort } from '../kube/port.ts';
+import type { Logger } from '../log/logger.ts';
+import { isInProgressState } from '../model/node-facts.ts';
+import type { Action, EvictionRecord, Transition } from '../planner/types.ts';
+import type { EventRecorder } from './events.ts';
+import type { Store } from './store.ts';
+import type { NodeView } from '../kube/port.ts';
+
+export interface ExecutorDeps {
+  readonly port: KubePort;
+  readonly nodes: Store<NodeView>;
+  readonly evictions: Map<string, EvictionRecord>;
+  readonly events: EventRecorder;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly namespace: string;
+  readonly crName: string;
+}
+
+export interface ExecutionResult {
+  /** Node patches refused because the node changed meanwhile (re-read; plan again). */
+  readonly conflicts: number;
+  readonly transitions: readonly Transition[];
+}
+
+export class Executor {
+  private readonly d: ExecutorDeps;
+
+  constructor(deps: ExecutorDeps) {
+    this.d = deps;
+  }
+
+  async run(actions: readonly Action[]): Promise<ExecutionResult> {
+    let conflicts = 0;
+    const transitions: Transition[] = [];
+    for (const action of actions) {
+      switch (action.kind) {
+        case 'patch-node': {
+          const result = await this.d.port.patchNode(
+            action.node,
+            { labels: action.labels, annotations: action.annotations },
+            action.resourceVersion,
+          );
+          if (result.kind === 'patched') {
+            this.d.nodes.upsert(result.object);
+            this.d.log.debug(`node ${action.node}: ${action.note}`, {
+              node: action.node,
+              labels: action.labels,
+              annotations: action.annotations,
+            });
+            if (action.transition) {
+              transitions.push(action.transition);
+              await this.recordTransition(action.transition, result.object.uid);
+            }
+          } else {
+            conflicts++;
+            const fresh = await this.d.port.getNode(action.node);
+            if (fresh) this.d.nodes.upsert(fresh);
+            else {
+              const gone = this.d.nodes.get(action.node);
+              if (gone) this.d.nodes.remove(gone);
+            }
+            this.d.log.debug(`node ${action.node} changed meanwhile; planning again`, {
+              node: action.node,
+              result: result.kind,
+            });
+          }
+          break;
+        }
+        case 'evict': {
+          const { pod } = action;
+          const result = await this.d.port.evictPod(pod);
+          const previous = this.d.evictions.get(pod.uid);
+          const at = this.d.now();
+          switch (result.kind) {
+            case 'evicted':
+            case 'gone':
+              this.d.evictions.set(pod.uid, { at, outcome: 'evicted' });
+              this.d.log.info(`node ${action.node}: evicted pod ${pod.namespace}/${pod.name}`, {
+                node: action.node,
+                pod,
+              });
+              break;
+            case 'blocked':
+              this.d.evictions.set(pod.uid, {
+                at,
+                outcome: 'blocked',
+                budgets: result.budgets,
+                message: result.message,
+              });
+              if (previous?.outcome !== 'blocked')
+                this.d.log.info(
+                  `node ${action.node}: eviction of ${pod.namespace}/${pod.name} refused by PodDisruptionBudget ${result.budgets.join(', ') || '(unknown)'}; retrying`,
+                  { node: action.node, pod, budgets: result.budgets, message: result.message },
+                );
+              break;
+            case 'refused':
+              this.d.evictions.set(pod.uid, { at, outcome: 'refused', message: result.message });
+              if (previous?.outcome !== 'refused')
+                this.d.log.warn(
+                  `node ${action.node}: eviction of ${pod.namespace}/${pod.name} refused: ${result.message}`,
+                  {
+                    node: action.node,
+                    pod,
+                  },
+                );
+              break;
+          }
+          break;
+        }
+        case 'delete-pod': {
+          const existed = await this.d.port.deletePod(action.pod);
+          this.d.evictions.set(action.pod.uid, { at: this.d.now(), outcome: 'deleted' });
+          if (existed)
+            this.d.log.warn(
+              `node ${action.node}: deleted pod ${action.pod.namespace}/${action.pod.name} (${action.why})`,
+              {
+                node: action.node,
+                pod: action.pod,
+              },
+            );
+          break;
+        }
+        case 'pause-rollout': {
+          await this.d.port.patchOnloadAnnotations(this.d.namespace, this.d.crName, {
+            [pauseAnnotation]: 'true',
+            [canaryDoneAnnotation]: action.version,
+          });
+          this.d.log.info(action.message);
+          await this.d.events.onload(action.message, false, 'RolloutPaused');
+          break;
+        }
+      }
+    }
+    return { conflicts, transitions };
+  }
+
+  private async recordTransition(t: Transition, uid: string): Promise<void> {
+    const from = t.from ?? 'none';
+    const line = `node ${t.node}: ${from} → ${t.to}: ${t.message}`;
+    const fields = { node: t.node, from, to: t.to, reason: t.message };
+    if (t.warning) this.d.log.warn(line, fields);
+    else this.d.log.info(line, fields);
+    await this.d.events.node(t.node, uid, `${from} → ${t.to}: ${t.message}`, t.warning);
+    const started =
+      !isInProgressState(t.from) && t.from !== 'upgrade-failed' && isInProgressState(t.to);
+    if (t.to === 'upgrade-failed')
+      await this.d.events.onload(`node ${t.node} failed: ${t.message}`, true, 'NodeUpgradeFailed');
+    else if (t.to === 'upgrade-done')
+      await this.d.events.onload(`node ${t.node} upgraded`, false, 'NodeUpgraded');
+    else if (started)
+      await this.d.events.onload(`node ${t.node}: ${t.message}`, false, 'NodeUpgradeStarted');
+  }
+}

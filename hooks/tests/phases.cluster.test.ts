@@ -1,0 +1,226 @@
+// The hook phases against the real API server of the test bed (KMM stand-in, kubelet stand-in):
+// each phase runs on the host like the chart's Job — the environment the chart renders for it and
+// a token of the hook's own ServiceAccount, so RBAC is the chart's. The chart itself is installed
+// with --no-hooks so the test decides when each phase runs.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { stringify } from 'yaml';
+import { waitFor } from '../../ci/lib/wait.ts';
+import { kubectl, kubectlJson } from '../../ci/testbed/session.ts';
+import {
+  kmmReadyLabel,
+  kmmVersionLabel,
+  kmmVersionReadyLabel,
+  nodeAnnotation,
+  pausedLabel,
+  stateLabel,
+} from '../src/contract.ts';
+import { selectorKey, TestRelease } from './release.ts';
+
+interface PodList {
+  items: { metadata: { name: string; deletionTimestamp?: string } }[];
+}
+
+describe('hook phases on the test bed', () => {
+  let r: TestRelease;
+  let v1: string;
+  let v2: string;
+
+  beforeAll(async () => {
+    r = await TestRelease.create('hooks', 3);
+    v1 = await r.values('v1');
+    v2 = await r.values('v2');
+  });
+  afterAll(async () => {
+    await r.cleanup();
+  });
+
+  const label = (key: (ns: string, m: string) => string, m: string): string => key(r.namespace, m);
+
+  async function consumer(
+    name: string,
+    node: string,
+    labels: Record<string, string> = {},
+  ): Promise<void> {
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: r.namespace, labels: { app: 'trader', ...labels } },
+      spec: {
+        nodeName: node,
+        terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'c',
+            image: 'trader',
+            resources: { requests: { 'amd.com/onload': '1' }, limits: { 'amd.com/onload': '1' } },
+          },
+        ],
+      },
+    };
+    await kubectl(['apply', '-f', '-'], { input: stringify(pod) });
+  }
+
+  async function consumers(): Promise<string[]> {
+    const pods = await kubectlJson<PodList>(['get', 'pods', '-n', r.namespace, '-l', 'app=trader']);
+    return pods.items.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.name);
+  }
+
+  it('pre on a fresh install labels every selected node for the new version', async () => {
+    const result = await r.phase('pre', v1);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('3 newly labelled for v1');
+    for (const n of r.nodes) {
+      const { labels } = await r.node(n);
+      expect([
+        labels[label(kmmVersionLabel, 'onload')],
+        labels[label(kmmVersionLabel, 'sfc')],
+      ]).toEqual(['v1', 'v1']);
+    }
+  });
+
+  it('post after the install waits until every node has the driver and a Ready device plugin', async () => {
+    await r.helm('install', v1);
+    const result = await r.phase('post', v1);
+    expect(result.stdout).toContain('3/3 node(s) run onload v1');
+    expect(result.code).toBe(0);
+    for (const n of r.nodes)
+      expect((await r.node(n)).labels[label(kmmVersionReadyLabel, 'onload')]).toBe('v1');
+    const cr = await kubectlJson<{ status?: { phase?: string; nodes?: { upToDate?: number } } }>([
+      'get',
+      'onload',
+      'onload',
+      '-n',
+      r.namespace,
+    ]);
+    expect(cr.status).toEqual(
+      expect.objectContaining({ phase: 'Ready', nodes: expect.objectContaining({ upToDate: 3 }) }),
+    );
+  });
+
+  it('pre refuses an upgrade whose consumers a budget never lets go, and changes nothing', async () => {
+    await consumer('guarded', r.nodes[0] ?? '', { guard: 'never' });
+    const pdb = {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'never', namespace: r.namespace },
+      spec: { maxUnavailable: 0, selector: { matchLabels: { guard: 'never' } } },
+    };
+    await kubectl(['apply', '-f', '-'], { input: stringify(pdb) });
+    const before = await r.node(r.nodes[0] ?? '');
+    const result = await r.phase('pre', v2);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`PodDisruptionBudget ${r.namespace}/never (maxUnavailable 0)`);
+    expect((await r.node(r.nodes[0] ?? '')).labels).toEqual(before.labels);
+    await kubectl(['delete', 'pdb', 'never', '-n', r.namespace]);
+  });
+
+  it('pre freezes, post rolls every node to v2 in order, evicting the pods that use Onload', async () => {
+    await consumer('trader-1', r.nodes[1] ?? '');
+    const pre = await r.phase('pre', v2);
+    expect(pre.code).toBe(0);
+    expect(pre.stdout).toContain('3 keep their version (3 on v1)');
+    await r.helm('upgrade', v2);
+    const post = await r.phase('post', v2);
+    expect(post.stdout).toMatch(/\[onload v1 → v2\] 3\/3 done/);
+    expect(post.code).toBe(0);
+    for (const n of r.nodes) {
+      const { labels, annotations } = await r.node(n);
+      expect(labels[label(kmmVersionLabel, 'onload')]).toBe('v2');
+      expect(labels[label(kmmVersionReadyLabel, 'onload')]).toBe('v2');
+      expect(labels[label(kmmVersionReadyLabel, 'sfc')]).toBe('v2');
+      expect(labels[stateLabel(r.namespace)]).toBe('upgrade-done');
+      expect(labels[pausedLabel(r.namespace)]).toBeUndefined();
+      expect(annotations[nodeAnnotation(r.namespace, 'target')]).toBe('v2');
+    }
+    expect(await consumers()).toEqual([]);
+    const events = await kubectlJson<{
+      items: { reason: string; involvedObject: { kind: string; name: string }; message: string }[];
+    }>([
+      'get',
+      'events',
+      '-n',
+      'default',
+      '--field-selector',
+      `involvedObject.name=${r.nodes[1] ?? ''}`,
+    ]);
+    expect(events.items.map((e) => e.message)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^reloading-driver → validating/)]),
+    );
+  });
+
+  it('pre-delete evicts every pod that uses Onload; post-delete leaves the nodes clean', async () => {
+    await consumer('trader-2', r.nodes[2] ?? '');
+    const preDelete = await r.phase('pre-delete', v2);
+    expect(preDelete.code).toBe(0);
+    expect(preDelete.stdout).toContain('UNINSTALL');
+    expect(await consumers()).toEqual([]);
+    await r.helm('uninstall');
+    const postDelete = await r.phase('post-delete', v2);
+    expect(postDelete.code).toBe(0);
+    await waitFor(
+      'KMM to unload everywhere',
+      async () => {
+        for (const n of r.nodes) {
+          const { labels, annotations } = await r.node(n);
+          const ours = Object.keys({ ...labels, ...annotations }).filter(
+            (k) => k.includes(r.namespace) && k !== 'hooks-test.onload.amd.com/run',
+          );
+          if (ours.length > 0 || Object.hasOwn(labels, label(kmmReadyLabel, 'onload')))
+            return false;
+        }
+        return true;
+      },
+      { timeoutMs: 60_000 },
+    );
+  });
+});
+
+describe('node labeller on the test bed', () => {
+  let r: TestRelease;
+
+  beforeAll(async () => {
+    r = await TestRelease.create('labeller', 2);
+  });
+  afterAll(async () => {
+    await r.cleanup();
+  });
+
+  it('labels nodes that join with the live Module version and cleans nodes that leave', async () => {
+    const v1 = await r.values('v1');
+    await r.helm('install', v1);
+    const labeller = await r.startLabeller('v1');
+    const onloadKey = kmmVersionLabel(r.namespace, 'onload');
+    const sfcKey = kmmVersionLabel(r.namespace, 'sfc');
+    try {
+      await waitFor(
+        'the labeller to label the selected nodes',
+        async () => {
+          for (const n of r.nodes) if ((await r.node(n)).labels[onloadKey] !== 'v1') return false;
+          return true;
+        },
+        { timeoutMs: 60_000 },
+      );
+      const [joined] = await r.addNodes(1);
+      const leaving = r.nodes[0] ?? '';
+      await kubectl(['label', 'node', leaving, `${selectorKey}-`]);
+      await waitFor(
+        'the new node labelled and the leaving node cleaned',
+        async () => {
+          const j = await r.node(joined ?? '');
+          const l = await r.node(leaving);
+          return (
+            j.labels[onloadKey] === 'v1' &&
+            j.labels[sfcKey] === 'v1' &&
+            l.labels[onloadKey] === undefined
+          );
+        },
+        { timeoutMs: 60_000 },
+      );
+    } finally {
+      const result = await labeller.stop();
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('joined the selector: labelled for onload v1');
+      expect(result.stdout).toContain('left the selector: Onload labels removed');
+    }
+  });
+});

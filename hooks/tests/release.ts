@@ -1,0 +1,307 @@
+// A release of the chart on the test bed for hook cluster tests: its own namespace and fake
+// nodes, the chart's RBAC, and each hook phase (and the labeller) run on the host the way the
+// chart runs it — the environment rendered from the chart, a token of its own ServiceAccount.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseAllDocuments, stringify } from 'yaml';
+import { chartDir, repoRoot } from '../../ci/lib/helm.ts';
+import { run, type RunResult } from '../../ci/lib/process.ts';
+import { addNodes } from '../../ci/testbed/cluster.ts';
+import { solarflareLabel } from '../../ci/testbed/nodes.ts';
+import {
+  createNamespace,
+  deleteNamespace,
+  helm,
+  kubectl,
+  kubectlJson,
+  testbed,
+} from '../../ci/testbed/session.ts';
+import type { EntryPoint } from '../src/contract.ts';
+
+export const releaseName = 'onload';
+export const selectorKey = 'hooks-test.onload.amd.com/run';
+
+interface Manifest {
+  kind?: string;
+  metadata?: { name?: string };
+  spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } } };
+}
+
+export interface NodeMeta {
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+}
+
+const rbacKinds = ['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'];
+
+export class TestRelease {
+  readonly namespace: string;
+  readonly nodes: string[];
+  private readonly dir: string;
+  private readonly rbacFiles: string[] = [];
+  private hooksKubeconfig = '';
+
+  private constructor(namespace: string, nodes: string[], dir: string) {
+    this.namespace = namespace;
+    this.nodes = nodes;
+    this.dir = dir;
+  }
+
+  /** A namespace, `nodes` fake nodes selected by this release only, the CRD and the hook RBAC. */
+  static async create(prefix: string, nodes: number): Promise<TestRelease> {
+    const namespace = await createNamespace(prefix);
+    const release = new TestRelease(namespace, [], await mkdtemp(join(tmpdir(), 'hooks-release-')));
+    await release.addNodes(nodes);
+    await kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(chartDir, 'crds')]);
+    await kubectl([
+      'wait',
+      '--for=condition=Established',
+      '--timeout=60s',
+      '-f',
+      join(chartDir, 'crds'),
+    ]);
+    release.hooksKubeconfig = await release.serviceAccount(
+      'templates/hooks-rbac.yaml',
+      `${releaseName}-hooks`,
+    );
+    return release;
+  }
+
+  async addNodes(count: number): Promise<string[]> {
+    const names = Array.from(
+      { length: count },
+      (_, i) => `${this.namespace}-n${this.nodes.length + i}`,
+    );
+    await addNodes(
+      testbed().kubeconfig,
+      names.map((name) => ({ name, solarflare: false, labels: { [selectorKey]: this.namespace } })),
+    );
+    this.nodes.push(...names);
+    return names;
+  }
+
+  /** Chart values for `version` (written to a file). */
+  async values(version: string, extra: Readonly<Record<string, unknown>> = {}): Promise<string> {
+    const values = {
+      onload: {
+        version,
+        userImage: `reg.example/onload-user:${version}`,
+        kernelMappings: [
+          {
+            regexp: '.*',
+            kernelModuleImage: `reg.example/onload-module:${version}-\${KERNEL_FULL_VERSION}`,
+          },
+        ],
+      },
+      // Helm merges maps: the default selector key must be nulled, not just left out.
+      selector: { [solarflareLabel]: null, [selectorKey]: this.namespace },
+      labeller: { enabled: false },
+      ...extra,
+    };
+    const file = join(
+      this.dir,
+      `values-${version}-${String(Object.keys(extra).length)}-${Date.now()}.yaml`,
+    );
+    await writeFile(file, stringify(values));
+    return file;
+  }
+
+  async template(valuesFile: string, showOnly: string): Promise<Manifest[]> {
+    const { stdout } = await helm(3, [
+      'template',
+      releaseName,
+      chartDir,
+      '--namespace',
+      this.namespace,
+      '-f',
+      valuesFile,
+      '--show-only',
+      showOnly,
+    ]);
+    return parseAllDocuments(stdout)
+      .map((d) => d.toJS() as Manifest | null)
+      .filter((m): m is Manifest => m !== null);
+  }
+
+  /** Applies the ServiceAccount and RBAC a template renders; a kubeconfig with a token of `account`. */
+  async serviceAccount(
+    showOnly: string,
+    account: string,
+    extra: Readonly<Record<string, unknown>> = {},
+  ): Promise<string> {
+    const docs = await this.template(await this.values('v0', extra), showOnly);
+    const file = join(this.dir, `rbac-${account}.yaml`);
+    await writeFile(
+      file,
+      docs
+        .filter((d) => rbacKinds.includes(d.kind ?? ''))
+        .map((d) => stringify(d))
+        .join('---\n'),
+    );
+    await kubectl(['apply', '-f', file]);
+    this.rbacFiles.push(file);
+    const token = await kubectl([
+      'create',
+      'token',
+      account,
+      '-n',
+      this.namespace,
+      '--duration=3600s',
+    ]);
+    const state = testbed();
+    const kubeconfig = join(this.dir, `${account}.kubeconfig`);
+    await writeFile(
+      kubeconfig,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          {
+            name: 'testbed',
+            cluster: { server: state.server, 'certificate-authority': state.caCert },
+          },
+        ],
+        users: [{ name: account, user: { token: token.stdout.trim() } }],
+        contexts: [
+          {
+            name: account,
+            context: { cluster: 'testbed', user: account, namespace: this.namespace },
+          },
+        ],
+        'current-context': account,
+      }),
+    );
+    return kubeconfig;
+  }
+
+  /** The environment the chart gives a container: its values, and the namespace fieldRef. */
+  async containerEnv(
+    valuesFile: string,
+    showOnly: string,
+    kind: string,
+    name: string,
+  ): Promise<Record<string, string>> {
+    const doc = (await this.template(valuesFile, showOnly)).find(
+      (d) => d.kind === kind && d.metadata?.name === name,
+    );
+    const env = doc?.spec?.template?.spec?.containers?.[0]?.env ?? [];
+    if (env.length === 0)
+      throw new Error(`the chart renders no ${kind} ${name} with an environment`);
+    return {
+      ...Object.fromEntries(
+        env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value ?? '']),
+      ),
+      ONLOAD_NAMESPACE: this.namespace,
+    };
+  }
+
+  async helm(
+    command: 'install' | 'upgrade' | 'uninstall',
+    valuesFile?: string,
+  ): Promise<RunResult> {
+    const args =
+      command === 'uninstall'
+        ? [
+            'uninstall',
+            releaseName,
+            '--namespace',
+            this.namespace,
+            '--no-hooks',
+            '--wait',
+            '--timeout',
+            '120s',
+          ]
+        : [
+            command,
+            releaseName,
+            chartDir,
+            '--namespace',
+            this.namespace,
+            '--no-hooks',
+            '-f',
+            valuesFile ?? '',
+          ];
+    return helm(3, args);
+  }
+
+  /** Runs a hook entry point on the host as the chart's Job would; resolves with its exit code. */
+  async phase(entry: EntryPoint, valuesFile: string): Promise<RunResult> {
+    const env = await this.containerEnv(
+      valuesFile,
+      'templates/hooks-jobs.yaml',
+      'Job',
+      `${releaseName}-${entry}`,
+    );
+    return run(process.execPath, [entryScript(entry)], {
+      allowFailure: true,
+      env: { PATH: process.env.PATH ?? '', ...env, KUBECONFIG: this.hooksKubeconfig },
+    });
+  }
+
+  /** Starts the labeller on the host with the labeller Deployment's environment and ServiceAccount. */
+  async startLabeller(version: string): Promise<{ stop: () => Promise<RunResult> }> {
+    // Rendered with the labeller on; the release itself keeps it off so only this one runs.
+    const valuesFile = await this.values(version, { labeller: { enabled: true } });
+    const kubeconfig = await this.serviceAccount(
+      'templates/labeller.yaml',
+      `${releaseName}-labeller`,
+      {
+        labeller: { enabled: true },
+      },
+    );
+    const env = await this.containerEnv(
+      valuesFile,
+      'templates/labeller.yaml',
+      'Deployment',
+      `${releaseName}-labeller`,
+    );
+    const child = spawn(process.execPath, [entryScript('labeller')], {
+      env: { PATH: process.env.PATH ?? '', ...env, KUBECONFIG: kubeconfig },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    const exited = new Promise<RunResult>((resolve) => {
+      child.on('close', (code) => {
+        resolve({ code: code ?? 1, stdout, stderr });
+      });
+    });
+    return {
+      stop: () => {
+        child.kill('SIGTERM');
+        return exited;
+      },
+    };
+  }
+
+  async node(name: string): Promise<NodeMeta> {
+    const n = await kubectlJson<{
+      metadata: { labels?: Record<string, string>; annotations?: Record<string, string> };
+    }>(['get', 'node', name]);
+    return { labels: n.metadata.labels ?? {}, annotations: n.metadata.annotations ?? {} };
+  }
+
+  async cleanup(): Promise<void> {
+    for (const file of this.rbacFiles)
+      await kubectl(['delete', '-f', file, '--ignore-not-found', '--wait=false'], {
+        allowFailure: true,
+      });
+    await kubectl(['delete', 'node', ...this.nodes, '--ignore-not-found', '--wait=false'], {
+      allowFailure: true,
+    });
+    await deleteNamespace(this.namespace);
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+function entryScript(entry: EntryPoint): string {
+  return join(repoRoot, 'hooks', 'src', 'entry', `${entry}.ts`);
+}
