@@ -20,8 +20,14 @@ const steps: Step[] = [
   { name: 'eslint', command: ['eslint', '--max-warnings=0', '.'] },
   { name: 'prettier', command: ['prettier', '--check', '.'] },
   { name: 'hook bundles', command: ['node', 'hooks/build.ts'] },
-  { name: 'unit and render tests', command: ['node', ...jest, '--selectProjects', 'unit', ...jestArgs] },
-  { name: 'test-bed tests', command: ['node', ...jest, '--selectProjects', 'cluster', '--runInBand', ...jestArgs] },
+  {
+    name: 'unit and render tests',
+    command: ['node', ...jest, '--selectProjects', 'unit', ...jestArgs],
+  },
+  {
+    name: 'test-bed tests',
+    command: ['node', ...jest, '--selectProjects', 'cluster', '--runInBand', ...jestArgs],
+  },
 ];
 
 function runStep(step: Step): Promise<number> {
@@ -36,7 +42,10 @@ function runStep(step: Step): Promise<number> {
 }
 
 const started = Date.now();
-await ensureTools(['kubernetes', 'etcd', 'kwok', 'helm3', 'helm4', 'chartTesting'], progressTo('tools'));
+await ensureTools(
+  ['kubernetes', 'etcd', 'kwok', 'helm3', 'helm4', 'chartTesting'],
+  progressTo('tools'),
+);
 for (const step of steps) {
   const stepStarted = Date.now();
   progress(`${step.name} ...`);

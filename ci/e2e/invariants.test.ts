@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { kmmReadyLabel, kmmVersionLabel, kmmVersionReadyLabel, pausedLabel } from '../../hooks/src/contract.ts';
+import {
+  kmmReadyLabel,
+  kmmVersionLabel,
+  kmmVersionReadyLabel,
+  pausedLabel,
+} from '../../hooks/src/contract.ts';
 import { InvariantChecker, type KubeObject, type ObservedObject } from './invariants.ts';
 
 const ns = 'onload-e2e';
@@ -10,11 +15,20 @@ const onloadLoaded = kmmVersionReadyLabel(ns, 'onload');
 const paused = pausedLabel(ns);
 
 let rv = 0;
-function node(name: string, labels: Record<string, string>, type: ObservedObject['type'] = 'MODIFIED'): ObservedObject {
+function node(
+  name: string,
+  labels: Record<string, string>,
+  type: ObservedObject['type'] = 'MODIFIED',
+): ObservedObject {
   return { kind: 'Node', type, resourceVersion: ++rv, object: { metadata: { name, labels } } };
 }
 
-function consumer(name: string, nodeName: string, extra: Partial<KubeObject['metadata']> = {}, conditions: { type: string; status: string; reason?: string }[] = []): KubeObject {
+function consumer(
+  name: string,
+  nodeName: string,
+  extra: Partial<KubeObject['metadata']> = {},
+  conditions: { type: string; status: string; reason?: string }[] = [],
+): KubeObject {
   return {
     metadata: { name, namespace: 'apps', ...extra },
     spec: { nodeName, containers: [{ resources: { limits: { 'amd.com/onload': '1' } } }] },
@@ -52,14 +66,16 @@ describe('InvariantChecker', () => {
     c.observe(pod(evicted, 'DELETED'));
     c.observe(node('n1', { ...steady, [onloadWanted]: '2' }));
     expect(c.violations).toEqual([]);
-    expect(c.evictions.get('apps/trader-0')).toBe(true);
+    expect(c.evictions.get('apps/trader-0')).toEqual({ node: 'n1', viaApi: true });
   });
 
   it('flags a consumer deleted without the Eviction API, unless the rollout is not being watched', () => {
     const c = checker();
     c.observe(pod(consumer('a', 'n1'), 'ADDED'));
     c.observe(pod(consumer('a', 'n1', { deletionTimestamp: 'x' })));
-    expect(c.violations.map((v) => v.invariant)).toEqual(['every eviction goes through the Eviction API']);
+    expect(c.violations.map((v) => v.invariant)).toEqual([
+      'every eviction goes through the Eviction API',
+    ]);
     c.watchRollout(false);
     c.observe(pod(consumer('b', 'n1', { deletionTimestamp: 'x' }), 'ADDED'));
     expect(c.violations).toHaveLength(1);
@@ -75,7 +91,11 @@ describe('InvariantChecker', () => {
   it('accepts sfc reloading after onload was unloaded', () => {
     const c = checker();
     c.observe(node('n1', steady, 'ADDED'));
-    const { [onloadWanted]: _w, [onloadReady]: _r, [onloadLoaded]: _l, ...unloaded } = steady;
+    const unloaded = Object.fromEntries(
+      Object.entries(steady).filter(
+        ([key]) => ![onloadWanted, onloadReady, onloadLoaded].includes(key),
+      ),
+    );
     c.observe(node('n1', unloaded));
     c.observe(node('n1', { ...unloaded, [sfcWanted]: '2' }));
     expect(c.violations).toEqual([]);
@@ -93,12 +113,20 @@ describe('InvariantChecker', () => {
     const c = checker();
     c.observe(node('n1', { [onloadWanted]: '2', [paused]: 'true' }, 'ADDED'));
     c.observe(node('n1', { [onloadWanted]: '2' }));
-    expect(c.violations.map((v) => v.invariant)).toEqual(['no unpause before the new driver is ready']);
+    expect(c.violations.map((v) => v.invariant)).toEqual([
+      'no unpause before the new driver is ready',
+    ]);
   });
 
   it('accepts an unpause once the wanted version is loaded', () => {
     const c = checker();
-    c.observe(node('n1', { [onloadWanted]: '2', [onloadReady]: '', [onloadLoaded]: '2', [paused]: 'true' }, 'ADDED'));
+    c.observe(
+      node(
+        'n1',
+        { [onloadWanted]: '2', [onloadReady]: '', [onloadLoaded]: '2', [paused]: 'true' },
+        'ADDED',
+      ),
+    );
     c.observe(node('n1', { [onloadWanted]: '2', [onloadReady]: '', [onloadLoaded]: '2' }));
     expect(c.violations).toEqual([]);
   });
@@ -107,7 +135,14 @@ describe('InvariantChecker', () => {
     const c = checker();
     c.observe(node('n1', steady, 'ADDED'));
     const dp = (version: string): KubeObject => ({
-      metadata: { name: 'dp-1', namespace: ns, labels: { 'app.kubernetes.io/component': 'device-plugin', 'onload.amd.com/version': version } },
+      metadata: {
+        name: 'dp-1',
+        namespace: ns,
+        labels: {
+          'app.kubernetes.io/component': 'device-plugin',
+          'onload.amd.com/version': version,
+        },
+      },
       spec: { nodeName: 'n1', containers: [] },
       status: { conditions: [{ type: 'Ready', status: 'True' }] },
     });
@@ -119,7 +154,19 @@ describe('InvariantChecker', () => {
 
   it('checks the settled state: nothing paused and every selected node at the version', () => {
     const c = checker();
-    c.observe(node('n1', { ...steady, [sfcWanted]: '2', [onloadWanted]: '2', [onloadLoaded]: '2', [kmmVersionReadyLabel(ns, 'sfc')]: '2' }, 'ADDED'));
+    c.observe(
+      node(
+        'n1',
+        {
+          ...steady,
+          [sfcWanted]: '2',
+          [onloadWanted]: '2',
+          [onloadLoaded]: '2',
+          [kmmVersionReadyLabel(ns, 'sfc')]: '2',
+        },
+        'ADDED',
+      ),
+    );
     c.observe(node('n2', { ...steady, [paused]: 'true' }, 'ADDED'));
     c.checkSettled(['n1', 'n2'], '2');
     expect(c.violations.map((v) => v.detail)).toEqual([

@@ -30,11 +30,16 @@ export interface KubeObject {
     readonly containers?: readonly Container[];
     readonly initContainers?: readonly Container[];
   };
-  readonly status?: { readonly conditions?: readonly { type: string; status: string; reason?: string }[] };
+  readonly status?: {
+    readonly conditions?: readonly { type: string; status: string; reason?: string }[];
+  };
 }
 
 interface Container {
-  readonly resources?: { readonly requests?: Record<string, string>; readonly limits?: Record<string, string> };
+  readonly resources?: {
+    readonly requests?: Record<string, string>;
+    readonly limits?: Record<string, string>;
+  };
 }
 
 export interface InvariantPolicy {
@@ -63,13 +68,17 @@ function isReady(pod: KubeObject): boolean {
 }
 
 function evictedThroughApi(pod: KubeObject): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'DisruptionTarget' && c.reason === 'EvictionByEvictionAPI') ?? false;
+  return (
+    pod.status?.conditions?.some(
+      (c) => c.type === 'DisruptionTarget' && c.reason === 'EvictionByEvictionAPI',
+    ) ?? false
+  );
 }
 
 export class InvariantChecker {
   readonly violations: Violation[] = [];
-  /** Consumer pods seen terminating, and whether the Eviction API did it. */
-  readonly evictions = new Map<string, boolean>();
+  /** Consumer pods seen terminating: their node, and whether the Eviction API did it. */
+  readonly evictions = new Map<string, { readonly node: string; readonly viaApi: boolean }>();
   private readonly nodes = new Map<string, KubeObject>();
   private readonly pods = new Map<string, KubeObject>();
   private readonly policy: InvariantPolicy;
@@ -114,27 +123,53 @@ export class InvariantChecker {
       if (before && was[label] !== now[label]) {
         const consumers = this.consumersOn(name);
         if (consumers.length > 0) {
-          this.fail('no relabel while consumers run', rv, `${name}: ${label} ${was[label] ?? '∅'} → ${now[label] ?? '∅'} while ${consumers.join(', ')} still on the node`);
+          this.fail(
+            'no relabel while consumers run',
+            rv,
+            `${name}: ${label} ${was[label] ?? '∅'} → ${now[label] ?? '∅'} while ${consumers.join(', ')} still on the node`,
+          );
         }
       }
     }
     const sfcLabel = kmmVersionLabel(namespace, moduleNames.sfc);
-    if (before && this.policy.sfcEnabled && now[sfcLabel] !== undefined && was[sfcLabel] !== now[sfcLabel]) {
+    if (
+      before &&
+      this.policy.sfcEnabled &&
+      now[sfcLabel] !== undefined &&
+      was[sfcLabel] !== now[sfcLabel]
+    ) {
       if (now[kmmReadyLabel(namespace, moduleNames.onload)] !== undefined) {
-        this.fail('onload unloaded before sfc reloads', rv, `${name}: sfc set to ${now[sfcLabel]} while onload is still loaded`);
+        this.fail(
+          'onload unloaded before sfc reloads',
+          rv,
+          `${name}: sfc set to ${now[sfcLabel]} while onload is still loaded`,
+        );
       }
     }
     const paused = pausedLabel(namespace);
     if (was[paused] !== undefined && now[paused] === undefined && before) {
       const loaded = now[kmmVersionReadyLabel(namespace, moduleNames.onload)];
       const wanted = now[kmmVersionLabel(namespace, moduleNames.onload)];
-      if (now[kmmReadyLabel(namespace, moduleNames.onload)] === undefined || (loaded !== undefined && loaded !== wanted)) {
-        this.fail('no unpause before the new driver is ready', rv, `${name}: unpaused with onload loaded=${loaded ?? '∅'} wanted=${wanted ?? '∅'}`);
+      if (
+        now[kmmReadyLabel(namespace, moduleNames.onload)] === undefined ||
+        (loaded !== undefined && loaded !== wanted)
+      ) {
+        this.fail(
+          'no unpause before the new driver is ready',
+          rv,
+          `${name}: unpaused with onload loaded=${loaded ?? '∅'} wanted=${wanted ?? '∅'}`,
+        );
       }
     }
-    const out = [...this.nodes.values()].filter((n) => n.metadata.labels?.[paused] !== undefined).map((n) => n.metadata.name);
+    const out = [...this.nodes.values()]
+      .filter((n) => n.metadata.labels?.[paused] !== undefined)
+      .map((n) => n.metadata.name);
     if (out.length > this.policy.maxOutOfService) {
-      this.fail('never more nodes out than allowed', rv, `${out.length} nodes paused (${out.join(', ')}), policy allows ${this.policy.maxOutOfService}`);
+      this.fail(
+        'never more nodes out than allowed',
+        rv,
+        `${out.length} nodes paused (${out.join(', ')}), policy allows ${this.policy.maxOutOfService}`,
+      );
     }
   }
 
@@ -148,39 +183,61 @@ export class InvariantChecker {
     const rv = event.resourceVersion;
     if (usesOnload(pod) && pod.metadata.deletionTimestamp && !this.evictions.has(key)) {
       const viaApi = evictedThroughApi(pod);
-      this.evictions.set(key, viaApi);
-      if (this.rolloutWatched && !viaApi) this.fail('every eviction goes through the Eviction API', rv, `${key} was deleted without the Eviction API`);
+      this.evictions.set(key, { node: pod.spec?.nodeName ?? '', viaApi });
+      if (this.rolloutWatched && !viaApi)
+        this.fail(
+          'every eviction goes through the Eviction API',
+          rv,
+          `${key} was deleted without the Eviction API`,
+        );
     }
     const component = pod.metadata.labels?.['app.kubernetes.io/component'];
-    if ((component === components.devicePlugin || component === components.controlPlane) && isReady(pod)) {
+    if (
+      (component === components.devicePlugin || component === components.controlPlane) &&
+      isReady(pod)
+    ) {
       const nodeName = pod.spec?.nodeName ?? '';
       const node = this.nodes.get(`/${nodeName}`);
-      const loaded = node?.metadata.labels?.[kmmVersionReadyLabel(this.policy.namespace, moduleNames.onload)];
+      const loaded =
+        node?.metadata.labels?.[kmmVersionReadyLabel(this.policy.namespace, moduleNames.onload)];
       const userland = pod.metadata.labels?.[userlandVersionLabel];
       if (loaded !== undefined && loaded !== userland) {
-        this.fail('userland matches the loaded driver', rv, `${key} Ready with userland ${userland ?? '∅'} on ${nodeName} whose driver is ${loaded}`);
+        this.fail(
+          'userland matches the loaded driver',
+          rv,
+          `${key} Ready with userland ${userland ?? '∅'} on ${nodeName} whose driver is ${loaded}`,
+        );
       }
     }
   }
 
   private consumersOn(nodeName: string): string[] {
-    return [...this.pods.entries()].filter(([, p]) => p.spec?.nodeName === nodeName && usesOnload(p)).map(([k]) => k);
+    return [...this.pods.entries()]
+      .filter(([, p]) => p.spec?.nodeName === nodeName && usesOnload(p))
+      .map(([k]) => k);
   }
 
   /** Final state: nothing paused, every selected node labelled and loaded at `version`. */
   checkSettled(selectedNodes: readonly string[], version: string): void {
     const { namespace } = this.policy;
-    const modules = this.policy.sfcEnabled ? [moduleNames.onload, moduleNames.sfc] : [moduleNames.onload];
+    const modules = this.policy.sfcEnabled
+      ? [moduleNames.onload, moduleNames.sfc]
+      : [moduleNames.onload];
     for (const node of this.nodes.values()) {
       const labels = node.metadata.labels ?? {};
       const name = node.metadata.name;
-      if (labels[pausedLabel(namespace)] !== undefined) this.fail('nothing left paused', 0, `${name} is still paused`);
+      if (labels[pausedLabel(namespace)] !== undefined)
+        this.fail('nothing left paused', 0, `${name} is still paused`);
       if (!selectedNodes.includes(name)) continue;
       for (const module of modules) {
         const wanted = labels[kmmVersionLabel(namespace, module)];
         const loaded = labels[kmmVersionReadyLabel(namespace, module)];
         if (wanted !== version || loaded !== version) {
-          this.fail('labels consistent at the end', 0, `${name}: ${module} wanted=${wanted ?? '∅'} loaded=${loaded ?? '∅'}, expected ${version}`);
+          this.fail(
+            'labels consistent at the end',
+            0,
+            `${name}: ${module} wanted=${wanted ?? '∅'} loaded=${loaded ?? '∅'}, expected ${version}`,
+          );
         }
       }
     }

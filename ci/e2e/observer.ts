@@ -61,7 +61,10 @@ export class ClusterObserver {
         const rv = object.metadata.resourceVersion;
         if (rv) this.lastVersion.set(kind, rv);
         if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
-        this.pending.push({ receivedAt: Date.now(), event: { kind, type, resourceVersion: Number(rv ?? 0), object } });
+        this.pending.push({
+          receivedAt: Date.now(),
+          event: { kind, type, resourceVersion: Number(rv ?? 0), object },
+        });
       },
       () => {
         if (!this.stopped) void this.watch(kind, path);

@@ -46,11 +46,11 @@ export function run(
       pending = lines.pop() ?? '';
       for (const line of lines) onLine(line);
     };
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
       stdout += d;
       feed(d);
     });
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
       feed(d);
     });
@@ -62,6 +62,6 @@ export function run(
         reject(new CommandError([file, ...args].join(' '), result));
       else resolve(result);
     });
-    child.stdin?.end(input ?? '');
+    child.stdin.end(input ?? '');
   });
 }

@@ -2,6 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 export class WaitTimeoutError extends Error {}
 
+function errorText(error: unknown): string {
+  if (error === undefined) return '';
+  return error instanceof Error ? error.message : JSON.stringify(error);
+}
+
 /**
  * Polls `check` until it returns a value other than undefined/false, or throws after `timeoutMs`
  * naming what was awaited and the last observation `describe` gives.
@@ -21,11 +26,7 @@ export async function waitFor<T>(
       lastError = error;
     }
     if (Date.now() > deadline) {
-      const detail = options.describe
-        ? await options.describe()
-        : lastError
-          ? String(lastError)
-          : '';
+      const detail = options.describe ? await options.describe() : errorText(lastError);
       throw new WaitTimeoutError(
         `timed out after ${options.timeoutMs / 1000}s waiting for ${what}${detail ? `: ${detail}` : ''}`,
       );

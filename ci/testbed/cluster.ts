@@ -97,6 +97,7 @@ async function kwokStageFiles(): Promise<string[]> {
     join(stagesDir, 'pod-ready.yaml'),
     join(stagesDir, 'pod-complete.yaml'),
     join(stagesDir, 'pod-delete.yaml'),
+    join(stagesDir, 'pod-delete-graceful.yaml'),
   ];
 }
 

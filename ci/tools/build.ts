@@ -118,9 +118,8 @@ async function runStep(
   try {
     await run(file, args, { cwd, env: goEnv(), ...(onLine ? { onLine } : {}) });
   } catch (error) {
-    throw new Error(
-      `tool build step failed: ${step}\n${String(error instanceof Error ? error.message : error)}`,
-    );
+    const detail = error instanceof Error ? error.message : JSON.stringify(error);
+    throw new Error(`tool build step failed: ${step}\n${detail}`, { cause: error });
   }
 }
 

@@ -224,11 +224,12 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
       ['', 'nodes', ['get', 'list', 'watch', 'patch']],
       ['', 'events', ['create', 'patch']],
       ['events.k8s.io', 'events', ['create', 'patch']],
-      ['', 'pods', ['list', 'watch', 'delete']],
+      ['', 'pods', ['get', 'list', 'watch', 'delete']],
       ['', 'pods/eviction', ['create']],
       ['policy', 'poddisruptionbudgets', ['list', 'watch']],
-      ['apiextensions.k8s.io', 'customresourcedefinitions', ['get']],
       ['kmm.sigs.x-k8s.io', 'nodemodulesconfigs', ['get', 'list', 'watch']],
+      ['kmm.sigs.x-k8s.io', 'modules', ['list']],
+      ['apps', 'deployments', ['list']],
     ];
     for (const [group, resource, verbs] of needed) {
       for (const verb of verbs)
@@ -242,6 +243,8 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
     expect(allows(rules, '', 'nodes', 'delete')).toBe(false);
     expect(allows(rules, '', 'pods', 'create')).toBe(false);
     expect(allows(rules, '', 'secrets', 'get')).toBe(false);
+    expect(allows(rules, 'kmm.sigs.x-k8s.io', 'modules', 'patch')).toBe(false);
+    expect(allows(rules, 'apps', 'deployments', 'patch')).toBe(false);
   });
 
   it('grants the hooks what the rollout needs in the release namespace only', async () => {
@@ -253,7 +256,6 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
       ['onload.amd.com', 'onloads', ['get', 'list', 'watch', 'patch']],
       ['onload.amd.com', 'onloads/status', ['get', 'patch', 'update']],
       ['coordination.k8s.io', 'leases', ['get', 'create', 'update', 'patch', 'delete']],
-      ['apps', 'daemonsets', ['get', 'list']],
       ['', 'pods', ['get', 'list', 'watch', 'delete']],
     ];
     for (const [group, resource, verbs] of needed) {
@@ -266,7 +268,7 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
         ]);
     }
     expect(allows(rules, 'kmm.sigs.x-k8s.io', 'modules', 'patch')).toBe(false);
-    expect(allows(rules, 'apps', 'daemonsets', 'patch')).toBe(false);
+    expect(allows(rules, 'apps', 'daemonsets', 'get')).toBe(false);
     expect(find(objects, 'Role', 'onload-hooks').metadata.namespace).toBe(ns);
     expect(find(objects, 'RoleBinding', 'onload-hooks')).toMatchObject({
       roleRef: { kind: 'Role', name: 'onload-hooks' },

@@ -1,0 +1,96 @@
+// Drives the chart the way users do: helm install/upgrade/rollback/uninstall with Helm 3 or 4,
+// against the test bed started by the jest global setup (or the demo).
+import { chartDir, helm, type HelmMajor } from '../lib/helm.ts';
+import type { RunResult } from '../lib/process.ts';
+import { writeValuesFile, type Values } from './values.ts';
+
+export interface Release {
+  readonly name: string;
+  readonly namespace: string;
+  readonly helm: HelmMajor;
+  readonly kubeconfig: string;
+}
+
+export interface HelmOutcome extends RunResult {
+  readonly seconds: number;
+}
+
+/** The rollout can take minutes per node; Helm's default 5m --timeout is documented as too short. */
+const timeout = ['--timeout', '20m'];
+
+async function timed(release: Release, args: readonly string[]): Promise<HelmOutcome> {
+  const started = Date.now();
+  const result = await helm(release.helm, ['--kubeconfig', release.kubeconfig, ...args], {
+    allowFailure: true,
+  });
+  return { ...result, seconds: (Date.now() - started) / 1000 };
+}
+
+/**
+ * `helm upgrade --install` with these values. Helm 4 server-side applies `crds/` and conflicts with
+ * a CRD another manager created, so it skips the CRD when one exists (documented in the README).
+ */
+export async function upgradeInstall(
+  release: Release,
+  values: Values,
+  extra: readonly string[] = [],
+): Promise<HelmOutcome> {
+  const file = await writeValuesFile(values);
+  return timed(release, [
+    'upgrade',
+    '--install',
+    release.name,
+    chartDir,
+    '--namespace',
+    release.namespace,
+    '--create-namespace',
+    '--values',
+    file,
+    ...timeout,
+    ...extra,
+  ]);
+}
+
+export function rollback(
+  release: Release,
+  revision: number,
+  extra: readonly string[] = [],
+): Promise<HelmOutcome> {
+  return timed(release, [
+    'rollback',
+    release.name,
+    String(revision),
+    '--namespace',
+    release.namespace,
+    ...timeout,
+    ...extra,
+  ]);
+}
+
+export function uninstall(release: Release, extra: readonly string[] = []): Promise<HelmOutcome> {
+  return timed(release, [
+    'uninstall',
+    release.name,
+    '--namespace',
+    release.namespace,
+    '--wait',
+    ...timeout,
+    ...extra,
+  ]);
+}
+
+/** `helm template` as Argo CD runs it: no cluster access, no --is-upgrade, CRDs included. */
+export async function template(release: Release, values: Values): Promise<string> {
+  const file = await writeValuesFile(values);
+  const result = await helm(release.helm, [
+    'template',
+    release.name,
+    chartDir,
+    '--namespace',
+    release.namespace,
+    '--include-crds',
+    '--values',
+    file,
+  ]);
+  return result.stdout;
+}
