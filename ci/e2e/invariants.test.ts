@@ -101,12 +101,15 @@ describe('InvariantChecker', () => {
     expect(c.violations).toEqual([]);
   });
 
-  it('flags more paused nodes than the policy allows', () => {
+  it('flags more paused nodes than the policy allows, except outside rollouts', () => {
     const c = checker(1);
     c.observe(node('n1', { ...steady, [paused]: 'true' }, 'ADDED'));
     expect(c.violations).toEqual([]);
     c.observe(node('n2', { ...steady, [paused]: 'true' }, 'ADDED'));
     expect(c.violations.map((v) => v.invariant)).toEqual(['never more nodes out than allowed']);
+    c.watchRollout(false);
+    c.observe(node('n3', { ...steady, [paused]: 'true' }, 'ADDED'));
+    expect(c.violations).toHaveLength(1);
   });
 
   it('flags an unpause while the new driver is not loaded yet', () => {
@@ -150,6 +153,24 @@ describe('InvariantChecker', () => {
     expect(c.violations).toEqual([]);
     c.observe(pod(dp('2')));
     expect(c.violations.map((v) => v.invariant)).toEqual(['userland matches the loaded driver']);
+  });
+
+  it('flags a device plugin pod scheduled onto a node without the driver', () => {
+    const c = checker();
+    c.observe(node('n1', {}, 'ADDED'));
+    c.observe(node('n2', steady, 'ADDED'));
+    const dp = (name: string, nodeName?: string): KubeObject => ({
+      metadata: { name, namespace: ns, labels: { 'app.kubernetes.io/component': 'device-plugin' } },
+      spec: { ...(nodeName ? { nodeName } : {}), containers: [] },
+    });
+    c.observe(pod(dp('dp-a'), 'ADDED'));
+    c.observe(pod(dp('dp-a', 'n2')));
+    expect(c.violations).toEqual([]);
+    c.observe(pod(dp('dp-b'), 'ADDED'));
+    c.observe(pod(dp('dp-b', 'n1')));
+    expect(c.violations.map((v) => v.invariant)).toEqual([
+      'daemon pods start only where the driver is loaded',
+    ]);
   });
 
   it('checks the settled state: nothing paused and every selected node at the version', () => {

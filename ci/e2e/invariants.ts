@@ -82,14 +82,17 @@ export class InvariantChecker {
   private readonly nodes = new Map<string, KubeObject>();
   private readonly pods = new Map<string, KubeObject>();
   private readonly policy: InvariantPolicy;
-  /** While false, deletions of consumer pods are expected (the test deletes or uninstalls them). */
+  /**
+   * While false (uninstall, test clean-up), every node may be paused at once, unpaused without a
+   * driver, and consumer pods may be deleted directly; the other invariants still hold.
+   */
   private rolloutWatched = true;
 
   constructor(policy: InvariantPolicy) {
     this.policy = policy;
   }
 
-  /** Consumer-pod deletions outside rollouts (test clean-up, uninstall) are not violations. */
+  /** Outside rollouts (uninstall, test clean-up) the rollout's budget does not apply. */
   watchRollout(on: boolean): void {
     this.rolloutWatched = on;
   }
@@ -147,7 +150,7 @@ export class InvariantChecker {
       }
     }
     const paused = pausedLabel(namespace);
-    if (was[paused] !== undefined && now[paused] === undefined && before) {
+    if (this.rolloutWatched && before && was[paused] !== undefined && now[paused] === undefined) {
       const loaded = now[kmmVersionReadyLabel(namespace, moduleNames.onload)];
       const wanted = now[kmmVersionLabel(namespace, moduleNames.onload)];
       if (
@@ -164,7 +167,7 @@ export class InvariantChecker {
     const out = [...this.nodes.values()]
       .filter((n) => n.metadata.labels?.[paused] !== undefined)
       .map((n) => n.metadata.name);
-    if (out.length > this.policy.maxOutOfService) {
+    if (this.rolloutWatched && out.length > this.policy.maxOutOfService) {
       this.fail(
         'never more nodes out than allowed',
         rv,
@@ -179,8 +182,21 @@ export class InvariantChecker {
       this.pods.delete(key);
       return;
     }
+    const known = this.pods.get(key);
     this.pods.set(key, pod);
     const rv = event.resourceVersion;
+    const nodeName = pod.spec?.nodeName;
+    const scheduledNow = nodeName !== undefined && known?.spec?.nodeName === undefined;
+    if (scheduledNow && event.type !== 'ADDED' && this.isOnloadDaemonPod(pod)) {
+      const labels = this.nodes.get(`/${nodeName}`)?.metadata.labels ?? {};
+      if (labels[kmmReadyLabel(this.policy.namespace, moduleNames.onload)] === undefined) {
+        this.fail(
+          'daemon pods start only where the driver is loaded',
+          rv,
+          `${key} scheduled on ${nodeName} before onload was loaded there`,
+        );
+      }
+    }
     if (usesOnload(pod) && pod.metadata.deletionTimestamp && !this.evictions.has(key)) {
       const viaApi = evictedThroughApi(pod);
       this.evictions.set(key, { node: pod.spec?.nodeName ?? '', viaApi });
@@ -191,11 +207,7 @@ export class InvariantChecker {
           `${key} was deleted without the Eviction API`,
         );
     }
-    const component = pod.metadata.labels?.['app.kubernetes.io/component'];
-    if (
-      (component === components.devicePlugin || component === components.controlPlane) &&
-      isReady(pod)
-    ) {
+    if (this.isOnloadDaemonPod(pod) && isReady(pod)) {
       const nodeName = pod.spec?.nodeName ?? '';
       const node = this.nodes.get(`/${nodeName}`);
       const loaded =
@@ -209,6 +221,12 @@ export class InvariantChecker {
         );
       }
     }
+  }
+
+  private isOnloadDaemonPod(pod: KubeObject): boolean {
+    const component = pod.metadata.labels?.['app.kubernetes.io/component'];
+    const daemon = component === components.devicePlugin || component === components.controlPlane;
+    return daemon && pod.metadata.namespace === this.policy.namespace;
   }
 
   private consumersOn(nodeName: string): string[] {

@@ -62,6 +62,8 @@ export function run(
         reject(new CommandError([file, ...args].join(' '), result));
       else resolve(result);
     });
+    // A program that exits without reading its input closes the pipe: its exit code tells.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(input ?? '');
   });
 }

@@ -15,6 +15,8 @@ import { binaryPath, ensureTools, sourceModuleDir } from '../tools/build.ts';
 import { startAgents, type AgentOptions } from './agents/start.ts';
 import {
   apiserverArgs,
+  auditArgs,
+  auditPolicy,
   controllerManagerArgs,
   etcdArgs,
   kwokArgs,
@@ -23,6 +25,7 @@ import {
 } from './components.ts';
 import { renderKubeconfig } from './kubeconfig.ts';
 import { defaultNodeOptions, fakeNode, type FakeNodeOptions } from './nodes.ts';
+import { installCrds } from './crds.ts';
 import { createPki } from './pki.ts';
 import { freePorts } from './ports.ts';
 import {
@@ -42,6 +45,8 @@ export interface ClusterState {
   readonly nodes: readonly string[];
   readonly startedAt: string;
   readonly startSeconds: number;
+  /** The API server's audit log, when `audit` was asked for. */
+  readonly auditLog?: string;
 }
 
 export interface StartOptions {
@@ -50,6 +55,8 @@ export interface StartOptions {
   readonly ownerPid?: number;
   /** Also start the agents (KMM and kubelet stand-ins, runner for our pods): agents/README.md. */
   readonly agents?: AgentOptions;
+  /** Log (Metadata level) the API requests of these users, e.g. system:serviceaccount:ns:name. */
+  readonly audit?: { readonly users: readonly string[] };
   readonly progress: Progress;
 }
 
@@ -124,7 +131,7 @@ async function bringUp(
   started: number,
 ): Promise<ClusterState> {
   const { progress } = options;
-  const [etcdClientPort = 0, etcdPeerPort = 0, apiserverPort = 0] = await freePorts(3);
+  const [etcdClientPort = 0, etcdPeerPort = 0, apiserverPort = 0, kwokServerPort = 0] = await freePorts(4);
   const pki = await createPki(join(stateDir, 'pki'));
   const server = `https://127.0.0.1:${apiserverPort}`;
   const adminKubeconfig = join(stateDir, 'admin.kubeconfig');
@@ -141,6 +148,7 @@ async function bringUp(
     etcdClientPort,
     etcdPeerPort,
     apiserverPort,
+    kwokServerPort,
     advertiseAddress: advertiseAddress(),
     adminKubeconfig,
     pki,
@@ -160,7 +168,7 @@ async function bringUp(
     stateDir,
     'kube-apiserver',
     binaryPath('kubernetes', 'kube-apiserver'),
-    apiserverArgs(layout),
+    [...apiserverArgs(layout), ...(await auditSetup(stateDir, options.audit))],
   );
   const tls = {
     ca: await readFile(pki.caCert),
@@ -188,6 +196,7 @@ async function bringUp(
     binaryPath('kubernetes', 'kube-scheduler'),
     schedulerArgs(layout),
   );
+  await installCrds(adminKubeconfig, [join(await sourceModuleDir('kwok'), 'kustomize/crd/bases/kwok.x-k8s.io_logs.yaml')]);
   const kwokPid = startProcess(stateDir, 'kwok', binaryPath('kwok', 'kwok'), kwokArgs(layout));
 
   const kubectl = kubectlIn(adminKubeconfig);
@@ -240,12 +249,24 @@ async function bringUp(
     nodes: nodeOptions.map((n) => n.name),
     startedAt: new Date(started).toISOString(),
     startSeconds: (Date.now() - started) / 1000,
+    ...(options.audit ? { auditLog: auditLogPath(stateDir) } : {}),
   };
   await writeFile(join(stateDir, stateFileName), JSON.stringify(state, null, 2));
   progress(
     `test bed up in ${formatSeconds(Date.now() - started)}: ${state.nodes.length} nodes, kubeconfig ${adminKubeconfig}`,
   );
   return state;
+}
+
+function auditLogPath(stateDir: string): string {
+  return join(stateDir, 'logs', 'audit.log');
+}
+
+async function auditSetup(stateDir: string, audit: StartOptions['audit']): Promise<string[]> {
+  if (!audit) return [];
+  const policyFile = join(stateDir, 'audit-policy.yaml');
+  await writeFile(policyFile, stringify(auditPolicy(audit.users)));
+  return auditArgs(policyFile, auditLogPath(stateDir));
 }
 
 function normaliseNodes(nodes: StartOptions['nodes']): readonly FakeNodeOptions[] {

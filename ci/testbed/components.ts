@@ -6,6 +6,8 @@ export interface ClusterLayout {
   readonly etcdClientPort: number;
   readonly etcdPeerPort: number;
   readonly apiserverPort: number;
+  /** KWOK's server: the fake nodes' kubelet endpoint (logs). */
+  readonly kwokServerPort: number;
   /** Non-loopback address the API server advertises (loopback is refused for the kubernetes Service). */
   readonly advertiseAddress: string;
   readonly adminKubeconfig: string;
@@ -55,6 +57,10 @@ export function apiserverArgs(l: ClusterLayout): string[] {
     '--enable-priority-and-fairness=false',
     '--max-requests-inflight=1000',
     '--max-mutating-requests-inflight=500',
+    // pod logs come from KWOK's server, which the fake nodes report as their kubelet
+    `--kubelet-client-certificate=${p.adminCert}`,
+    `--kubelet-client-key=${p.adminKey}`,
+    '--kubelet-preferred-address-types=InternalIP',
   ];
 }
 
@@ -89,7 +95,31 @@ export function kwokArgs(l: ClusterLayout): string[] {
     '--manage-all-nodes=true',
     '--node-lease-duration-seconds=40',
     '--cidr=10.0.0.0/16',
-    '--node-ip=10.1.0.1',
+    '--node-ip=127.0.0.1',
+    `--server-address=127.0.0.1:${l.kwokServerPort}`,
+    `--node-port=${l.kwokServerPort}`,
+    `--tls-cert-file=${l.pki.serverCert}`,
+    `--tls-private-key-file=${l.pki.serverKey}`,
+    '--enable-crds=Logs',
     ...l.kwokStages.map((stage) => `--config=${stage}`),
+  ];
+}
+
+/** Opt-in audit log: requests by `users` at Metadata level (no bodies), nothing else. */
+export function auditPolicy(users: readonly string[]): Record<string, unknown> {
+  return {
+    apiVersion: 'audit.k8s.io/v1',
+    kind: 'Policy',
+    omitStages: ['RequestReceived'],
+    rules: [{ level: 'Metadata', users: [...users] }, { level: 'None' }],
+  };
+}
+
+export function auditArgs(policyFile: string, logPath: string): string[] {
+  // Size-based rotation off in practice: one file per test bed is easier to read back.
+  return [
+    `--audit-policy-file=${policyFile}`,
+    `--audit-log-path=${logPath}`,
+    '--audit-log-maxsize=4096',
   ];
 }

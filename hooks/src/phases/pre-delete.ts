@@ -6,7 +6,7 @@ import { kmmVersionLabel, moduleNames, rolloutLeaseName } from '../contract.ts';
 import type { NodeView } from '../kube/port.ts';
 import { format, fromMap } from '../kube/selectors.ts';
 import { podKey } from '../model/pods.ts';
-import { planDrain } from '../planner/drain.ts';
+import { planDrain, planRestore } from '../planner/drain.ts';
 import { policyFromSpec } from '../planner/policy.ts';
 import { EventRecorder } from '../runtime/events.ts';
 import { Executor } from '../runtime/executor.ts';
@@ -86,6 +86,16 @@ export async function runPreDelete(ctx: PhaseContext): Promise<PhaseResult> {
     const startedAt = clock.now();
     let announced = new Set<string>();
     let warned = false;
+    // A refused uninstall resumes the device plugin where the driver is untouched; a patch that
+    // lost a race (409) is planned again from the node's fresh state.
+    const restoreService = async (current: () => Map<string, NodeView>): Promise<void> => {
+      for (let attempt = 0; attempt < 10; attempt += 1) {
+        const restore = planRestore([...current().values()], config.namespace);
+        if (restore.length === 0) return;
+        await executor.run(restore);
+        await world.changes.wait(clock.now() + 2_000, () => clock.now());
+      }
+    };
     for (;;) {
       const now = clock.now();
       if (!world.nodes.synced || !labelled.synced) {
@@ -121,6 +131,7 @@ export async function runPreDelete(ctx: PhaseContext): Promise<PhaseResult> {
         log.warn(`UNINSTALL: evicting ${fresh.length} pod(s) using Onload: ${fresh.join(', ')}`);
       announced = new Set([...announced, ...pending]);
       if (plan.failure) {
+        await restoreService(() => newest([...labelled.values(), ...world.nodes.values()]));
         log.error(plan.failure);
         return { exitCode: exitCodes.failed, message: plan.failure };
       }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { kmmVersionLabel, pausedLabel } from '../contract.ts';
 import { consumer, node, ns, policy, t0 } from '../testing/fixtures.ts';
-import { planDrain, type DrainInput } from './drain.ts';
+import { planDrain, planRestore, type DrainInput } from './drain.ts';
 import type { Action } from './types.ts';
 
 const p = policy({
@@ -53,6 +53,22 @@ describe('pre-delete drain', () => {
     expect(step({ onload: null, sfc: null }).done).toBe(true);
   });
 
+  it('unloads no driver while a pod still uses Onload on any node', () => {
+    const plan = planDrain({
+      ...base,
+      nodes: [
+        node('a', { version: 'v1', loaded: 'v1', paused: true }),
+        node('b', { version: 'v1', loaded: 'v1', paused: true }),
+      ],
+      nodePods: new Map([
+        ['a', []],
+        ['b', [consumer('app', 'b')]],
+      ]),
+    });
+    expect(patches(plan.actions)).toEqual([]);
+    expect(plan.actions).toEqual([expect.objectContaining({ kind: 'evict' })]);
+  });
+
   it('is not done before every node was observed', () => {
     expect(
       planDrain({ ...base, nodes: [node('a', { paused: true })], nodePods: new Map() }).done,
@@ -81,6 +97,33 @@ describe('pre-delete drain', () => {
     });
     expect(forced.failure).toBeUndefined();
     expect(forced.actions).toEqual([expect.objectContaining({ kind: 'delete-pod' })]);
+  });
+
+  it('on a refused uninstall, resumes the device plugin where the driver is untouched', () => {
+    const blocked = new Map([
+      [app.uid, { at: t0 + 29_000, outcome: 'blocked' as const, budgets: ['apps/pdb'] }],
+    ]);
+    const nodes = [
+      node('a', { version: 'v1', loaded: 'v1', paused: true }),
+      node('b', { version: 'v1', loaded: 'v1', paused: true, state: 'upgrade-failed' }),
+      node('c', { onload: null, paused: true }),
+    ];
+    const plan = planDrain({
+      ...base,
+      now: t0 + 30_000,
+      evictions: blocked,
+      nodes,
+      nodePods: new Map([
+        ['a', [app]],
+        ['b', []],
+        ['c', []],
+      ]),
+    });
+    expect(plan.failure).toContain(
+      'Nothing was uninstalled; the device plugin returns to 1 node(s)',
+    );
+    expect(plan.actions).toEqual([]);
+    expect(patches(planRestore(nodes, ns))).toEqual([['a', { [pausedLabel(ns)]: null }]]);
   });
 
   it('reports nodes KMM does not unload in time, without failing the uninstall', () => {

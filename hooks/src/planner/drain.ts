@@ -1,7 +1,8 @@
 // pre-delete: before Helm removes the driver, every pod that uses it leaves every node and KMM
 // unloads it, while the Modules and their ServiceAccount still exist (KMM's unload pods need
-// both). Per node: paused (the device plugin leaves, amd.com/onload is no longer offered) →
-// consumers evicted → onload label removed → onload unloaded → sfc label removed → sfc unloaded.
+// both). Every node paused (the device plugin leaves, amd.com/onload is no longer offered) →
+// consumers evicted from every node → then per node: onload label removed → onload unloaded →
+// sfc label removed → sfc unloaded.
 // Evictions are bounded by devicePluginStop + eviction timeouts (`force` deletes the rest);
 // unloading by driverReloadSeconds more, after which the nodes are reported, not failed.
 import { kmmVersionLabel, moduleNames, pausedLabel } from '../contract.ts';
@@ -59,6 +60,7 @@ export function planDrain(input: DrainInput): DrainPlan {
     const f = readNodeFacts(node, ns);
     if (!f.paused) {
       actions.push(patch(node, { [pausedLabel(ns)]: 'true' }, 'pause for the uninstall'));
+      observed = false;
       continue;
     }
     const pods = input.nodePods.get(node.name);
@@ -96,17 +98,24 @@ export function planDrain(input: DrainInput): DrainPlan {
       continue;
     }
     const { onload, sfc } = f.modules;
-    if (onload.label !== undefined)
-      actions.push(
-        patch(node, { [kmmVersionLabel(ns, moduleNames.onload)]: null }, 'unload onload'),
-      );
-    else if (!onload.ready && sfc.label !== undefined)
-      actions.push(patch(node, { [kmmVersionLabel(ns, moduleNames.sfc)]: null }, 'unload sfc'));
     if (onload.label !== undefined || onload.ready || sfc.label !== undefined || sfc.ready)
       unloading.push(node.name);
   }
 
   const evicted = observed && remaining.size === 0;
+  // All or nothing: no driver is unloaded until no pod uses Onload on any node, so an uninstall
+  // refused for pods that cannot be evicted leaves every driver in place.
+  if (evicted) {
+    for (const node of input.nodes) {
+      const { onload, sfc } = readNodeFacts(node, ns).modules;
+      if (onload.label !== undefined)
+        actions.push(
+          patch(node, { [kmmVersionLabel(ns, moduleNames.onload)]: null }, 'unload onload'),
+        );
+      else if (!onload.ready && sfc.label !== undefined)
+        actions.push(patch(node, { [kmmVersionLabel(ns, moduleNames.sfc)]: null }, 'unload sfc'));
+    }
+  }
   const overdue = policy.eviction.force ? now >= forceLimit : now >= evictLimit;
   if (observed && remaining.size > 0 && overdue) {
     const list = [...remaining.values()]
@@ -121,12 +130,13 @@ export function planDrain(input: DrainInput): DrainPlan {
         return `${podKey(p)} on ${p.nodeName} (${why})`;
       })
       .join(', ');
+    const restore = planRestore(input.nodes, ns);
     return {
       actions: [],
       remaining,
       unloading,
       done: false,
-      failure: `pods using amd.com/onload could not be evicted before uninstalling the driver: ${list}. Move them away (or relax their PodDisruptionBudgets, or set upgrade.eviction.force=true) and uninstall again; helm uninstall --no-hooks skips this and unloads the driver under them.`,
+      failure: `pods using amd.com/onload could not be evicted before uninstalling the driver: ${list}. Nothing was uninstalled${restore.length > 0 ? `; the device plugin returns to ${restore.length} node(s)` : ''}. Move them away (or relax their PodDisruptionBudgets, or set upgrade.eviction.force=true) and uninstall again; helm uninstall --no-hooks skips this and unloads the driver under them.`,
     };
   }
   if (evicted && unloading.length > 0 && now >= unloadLimit) {
@@ -145,6 +155,21 @@ export function planDrain(input: DrainInput): DrainPlan {
     done: evicted && unloading.length === 0 && actions.length === 0,
     ...(wakeAt !== undefined ? { wakeAt } : {}),
   };
+}
+
+/**
+ * A refused uninstall must leave the cluster serving: unpause the nodes whose driver it has not
+ * touched yet (onload still labelled) and that are not mid-rollout or failed.
+ */
+export function planRestore(nodes: readonly NodeView[], ns: string): Action[] {
+  return nodes.flatMap((node) => {
+    const f = readNodeFacts(node, ns);
+    const untouched = f.modules.onload.label !== undefined;
+    const rolloutOwned = f.state !== undefined && f.state !== 'upgrade-done';
+    return f.paused && untouched && !rolloutOwned
+      ? [patch(node, { [pausedLabel(ns)]: null }, 'uninstall refused: resume the device plugin')]
+      : [];
+  });
 }
 
 function patch(node: NodeView, labels: Record<string, string | null>, note: string): Action {

@@ -90,7 +90,12 @@ function run(sc: Scenario): RunResult {
   let failedSeen = false;
   let last: RolloutPlan | undefined;
   for (let i = 0; i < 800; i++) {
-    if (sc.restarts.includes(i)) sim.restart();
+    // A new run (the hook killed and rerun) retries failed nodes: a failure of the previous run
+    // does not forbid starts in this one.
+    if (sc.restarts.includes(i)) {
+      sim.restart();
+      failedSeen = false;
+    }
     const plan = planRollout(sim.snapshot(), p);
     last = plan;
     const starts = plan.actions.filter(isStart);
@@ -108,7 +113,6 @@ function run(sc: Scenario): RunResult {
         problems.push(`${s.node} started before canaries ${unfinished.join(',')} were done`);
     }
     if (plan.failures.length > 0) failedSeen = true;
-    if (sc.restarts.includes(i)) failedSeen = plan.failures.length > 0;
     sim.apply(plan.actions);
     if (plan.outcome) break;
     sim.tick(sc.tickMs);

@@ -14,7 +14,7 @@ import { errorText, type Logger } from '../log.ts';
 import { rfc3339 } from '../time.ts';
 import { hostCommand, isRunnerPod, resolveEnv, type HostCommand } from './command.ts';
 import { readEnvSources, writePodKubeconfig } from './credentials.ts';
-import { podLogPath } from './logs.ts';
+import { criLines, criLogPath, kwokLogs, podLogPath } from './logs.ts';
 import {
   backoffMs,
   backoffStatus,
@@ -54,6 +54,27 @@ interface Run {
 
 const outputTailBytes = 8192;
 
+/** Lets `kubectl logs` (and Helm's hook log output) read the pod through KWOK's log server. */
+async function publishLogs(
+  clients: Clients,
+  pod: { name: string; namespace: string; uid: string; container: string },
+  file: string,
+  log: Logger,
+): Promise<void> {
+  try {
+    await clients.custom.createNamespacedCustomObject({
+      group: 'kwok.x-k8s.io',
+      version: 'v1alpha1',
+      namespace: pod.namespace,
+      plural: 'logs',
+      body: kwokLogs(pod, file),
+    });
+  } catch (error) {
+    if (!errorText(error).includes('AlreadyExists'))
+      log.warn('cannot publish pod logs to KWOK', { pod: pod.name, error: errorText(error) });
+  }
+}
+
 export function startRunner(
   clients: Clients,
   caches: Caches,
@@ -84,9 +105,25 @@ export function startRunner(
 
   function launch(run: Run): void {
     const logFile = podLogPath(options.stateDir, run.namespace, run.name);
-    const out: WriteStream = createWriteStream(logFile, {
-      flags: run.restartCount === 0 ? 'w' : 'a',
-    });
+    const flags = run.restartCount === 0 ? 'w' : 'a';
+    const out: WriteStream = createWriteStream(logFile, { flags });
+    const cri: WriteStream = createWriteStream(
+      criLogPath(options.stateDir, run.namespace, run.name),
+      { flags },
+    );
+    const pending = { stdout: '', stderr: '' };
+    const toCri =
+      (stream: 'stdout' | 'stderr') =>
+      (chunk: Buffer): void => {
+        const { lines, pending: rest } = criLines(
+          pending[stream],
+          chunk.toString(),
+          stream,
+          new Date().toISOString(),
+        );
+        pending[stream] = rest;
+        cri.write(lines);
+      };
     run.startedAt = rfc3339(new Date());
     run.output = '';
     const child = spawn(run.command.file, run.command.args, {
@@ -101,11 +138,16 @@ export function startRunner(
     };
     child.stdout.on('data', capture);
     child.stderr.on('data', capture);
+    child.stdout.on('data', toCri('stdout'));
+    child.stderr.on('data', toCri('stderr'));
     child.on('error', (error) => {
       capture(Buffer.from(`runner: ${error.message}\n`));
     });
     child.on('close', (code, signal) => {
       out.end();
+      for (const stream of ['stdout', 'stderr'] as const)
+        toCri(stream)(Buffer.from(pending[stream] ? '\n' : ''));
+      cri.end();
       const exitCode = code ?? 128 + (signal ? constants.signals[signal] : 1);
       onExit(run, { exitCode, startedAt: run.startedAt, finishedAt: rfc3339(new Date()) });
     });
@@ -209,6 +251,12 @@ export function startRunner(
     await mkdir(cwd, { recursive: true });
     await mkdir(dirname(podLogPath(options.stateDir, namespace, name)), { recursive: true });
     const kubeconfig = await writePodKubeconfig(clients, pod, cwd);
+    await publishLogs(
+      clients,
+      { name, namespace, uid, container: container.name },
+      criLogPath(options.stateDir, namespace, name),
+      log,
+    );
     const run: Run = {
       uid,
       namespace,

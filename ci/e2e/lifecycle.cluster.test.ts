@@ -1,0 +1,271 @@
+// End to end with Helm 3, the way users run it: real `helm install / upgrade / rollback /
+// uninstall` drive the chart's real hook Jobs (run by the test bed's runner with their
+// ServiceAccount's token) against the KMM stand-in, with accelerated workloads and PDBs, while a
+// watcher checks the rollout invariants on every change. The scenarios build on each other.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  pauseAnnotation,
+  pausedLabel,
+  skipLabel,
+  stateLabel,
+  nodeAnnotation,
+} from '../../hooks/src/contract.ts';
+import { waitFor } from '../lib/wait.ts';
+import { addNodes } from '../testbed/cluster.ts';
+import { kubectl, kubectlJson, setKmmFault, testbed } from '../testbed/session.ts';
+import { rollback, uninstall, upgradeInstall } from './release.ts';
+import {
+  applyWorkloads,
+  deleteWorkloads,
+  leftoverKeys,
+  loadedVersions,
+  nodes,
+  onloadCr,
+  release,
+  selectedNodes,
+  waitForNodeState,
+  waitForRolloutInProgress,
+  waitWorkloadsReady,
+  watchInvariants,
+  type Watch,
+} from './scenario.ts';
+import { onloadValues, type Values } from './values.ts';
+
+const ns = 'onload-e2e';
+const r = release('onload', ns, 3);
+const canary = 'worker-03';
+const policy: Values = { upgrade: { canary: { nodeNames: [canary] } } };
+const values = (version: string, extra: Values = {}): Values =>
+  onloadValues(version, { ...policy, ...extra });
+
+let watch: Watch;
+let selected: string[];
+
+async function expectAllOn(version: string): Promise<void> {
+  const versions = await loadedVersions(ns);
+  for (const node of selected)
+    expect([node, versions[node]]).toEqual([
+      node,
+      { onload: version, sfc: version, wanted: version },
+    ]);
+}
+
+async function expectNoViolations(): Promise<void> {
+  await watch.observer.settle();
+  expect(watch.checker.violations).toEqual([]);
+}
+
+beforeAll(async () => {
+  selected = await selectedNodes();
+  watch = await watchInvariants({ namespace: ns, maxOutOfService: 1, sfcEnabled: true });
+});
+
+afterAll(async () => {
+  await watch.observer.stop();
+  await deleteWorkloads();
+});
+
+describe('Helm 3 lifecycle', () => {
+  it('1. helm install: every selected node gets onload and sfc; daemon pods start only after the driver; workloads run', async () => {
+    const result = await upgradeInstall(r, values('1.0.0'));
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    await expectAllOn('1.0.0');
+    const unselected = (await nodes()).filter((n) => !selected.includes(n.name));
+    expect(unselected.length).toBeGreaterThan(0);
+    for (const node of unselected)
+      expect(Object.keys(node.labels).filter((k) => k.includes(`${ns}.`))).toEqual([]);
+
+    const daemonPods = await kubectlJson<{
+      items: { spec: { nodeName: string }; metadata: { labels: Record<string, string> } }[];
+    }>([
+      'get',
+      'pods',
+      '-n',
+      ns,
+      '-l',
+      'app.kubernetes.io/component in (device-plugin,control-plane)',
+    ]);
+    expect(new Set(daemonPods.items.map((p) => p.spec.nodeName))).toEqual(new Set(selected));
+    expect(daemonPods.items).toHaveLength(2 * selected.length);
+
+    await applyWorkloads();
+    const cr = await onloadCr(r);
+    expect(cr.status).toMatchObject({
+      phase: 'Ready',
+      nodes: { total: selected.length, upToDate: selected.length },
+    });
+    await expectNoViolations();
+  });
+
+  it('2. helm upgrade to a new version: ordered rollout, canary first, workloads rescheduled, kubectl get onload shows it', async () => {
+    const firstPaused: string[] = [];
+    const track = setInterval(() => {
+      void nodes().then((list) => {
+        for (const n of list)
+          if (n.labels[pausedLabel(ns)] !== undefined && !firstPaused.includes(n.name))
+            firstPaused.push(n.name);
+      });
+    }, 200);
+    const result = await upgradeInstall(r, values('2.0.0'));
+    clearInterval(track);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    await expectAllOn('2.0.0');
+    expect(firstPaused[0]).toBe(canary);
+    expect(firstPaused.slice(1)).toEqual([...firstPaused.slice(1)].sort());
+    await waitWorkloadsReady();
+    const evicted = [...watch.checker.evictions.values()];
+    expect(evicted.length).toBeGreaterThanOrEqual(5);
+    expect(evicted.every((e) => e.viaApi)).toBe(true);
+    const printed = await kubectl(['get', 'onload', '-n', ns]);
+    expect(printed.stdout).toMatch(/onload\s+2\.0\.0\s+Ready\s+5\s+5\s+0/);
+    await expectNoViolations();
+  });
+
+  it('3. helm rollback: back to the old version through the same ordered path', async () => {
+    const result = await rollback(r, 1);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    await expectAllOn('1.0.0');
+    expect((await onloadCr(r)).status?.phase).toBe('Ready');
+    await waitWorkloadsReady();
+    await expectNoViolations();
+  });
+
+  it('4. a node joining mid-upgrade gets the new version from the labeller and is never evicted', async () => {
+    const upgrade = upgradeInstall(r, values('3.0.0'));
+    await waitForRolloutInProgress(ns);
+    await addNodes(testbed().kubeconfig, [{ name: 'worker-07', solarflare: true }]);
+    const result = await upgrade;
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    selected = await selectedNodes();
+    expect(selected).toContain('worker-07');
+    await waitFor(
+      'worker-07 to load 3.0.0',
+      async () => (await loadedVersions(ns))['worker-07']?.onload === '3.0.0',
+      { timeoutMs: 60_000 },
+    );
+    await expectAllOn('3.0.0');
+    await watch.observer.settle();
+    const joined = (await nodes()).find((n) => n.name === 'worker-07');
+    expect(joined?.labels[stateLabel(ns)]).not.toBe('upgrade-failed');
+    expect([...watch.checker.evictions.values()].filter((e) => e.node === 'worker-07')).toEqual([]);
+    await expectNoViolations();
+  });
+
+  it('5. a node whose new driver fails to load stops the rollout, helm upgrade names it, the others keep working; fixing it and rerunning completes', async () => {
+    const failing = 'worker-02';
+    await setKmmFault(failing, 'load', 'fail');
+    const result = await upgradeInstall(
+      r,
+      values('4.0.0', { upgrade: { timeouts: { driverReloadSeconds: 20 } } }),
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(failing);
+
+    const after = await nodes();
+    const failed = after.find((n) => n.name === failing);
+    expect(failed?.labels[stateLabel(ns)]).toBe('upgrade-failed');
+    expect(failed?.labels[pausedLabel(ns)]).toBeDefined();
+    expect(failed?.annotations[nodeAnnotation(ns, 'reason')]).toBeTruthy();
+    const versions = await loadedVersions(ns);
+    const untouched = selected.filter((n) => ![canary, 'worker-01', failing].includes(n));
+    for (const node of untouched) expect([node, versions[node]?.onload]).toEqual([node, '3.0.0']);
+    const cr = await onloadCr(r);
+    expect(cr.status?.phase).toBe('Failed');
+    expect(cr.status?.failedNodes?.map((f) => f.name)).toEqual([failing]);
+    await waitWorkloadsReady();
+
+    await setKmmFault(failing, 'load', undefined);
+    const retried = await upgradeInstall(
+      r,
+      values('4.0.0', { upgrade: { timeouts: { driverReloadSeconds: 20 } } }),
+    );
+    expect(retried.stderr).toBe('');
+    expect(retried.code).toBe(0);
+    await expectAllOn('4.0.0');
+    expect((await onloadCr(r)).status).toMatchObject({ phase: 'Ready', failedNodes: [] });
+    await waitWorkloadsReady();
+    await expectNoViolations();
+  });
+
+  it('6. pause mid-rollout and resume; the skip label keeps a node out until removed', async () => {
+    const skipped = 'worker-05';
+    await kubectl(['label', 'node', skipped, `${skipLabel}=true`]);
+    const upgrade = upgradeInstall(r, values('5.0.0'));
+    await waitFor(
+      'the canary to run 5.0.0',
+      async () => (await loadedVersions(ns))[canary]?.onload === '5.0.0',
+      { timeoutMs: 300_000 },
+    );
+    await waitForNodeState(ns, canary, 'upgrade-done');
+    await kubectl(['annotate', 'onload', r.name, '-n', ns, `${pauseAnnotation}=true`]);
+    const paused = await upgrade;
+    expect(paused.stderr).toBe('');
+    expect(paused.code).toBe(0);
+    const midway = await loadedVersions(ns);
+    const upgraded = selected.filter((n) => midway[n]?.onload === '5.0.0');
+    expect(upgraded.length).toBeGreaterThanOrEqual(1);
+    expect(upgraded.length).toBeLessThan(selected.length - 1);
+    expect((await nodes()).filter((n) => n.labels[pausedLabel(ns)] !== undefined)).toEqual([]);
+    expect((await onloadCr(r)).status?.phase).toBe('Paused');
+
+    await kubectl(['annotate', 'onload', r.name, '-n', ns, `${pauseAnnotation}-`]);
+    const resumed = await upgradeInstall(r, values('5.0.0'));
+    expect(resumed.code).toBe(0);
+    const versions = await loadedVersions(ns);
+    for (const node of selected)
+      expect([node, versions[node]?.onload]).toEqual([node, node === skipped ? '4.0.0' : '5.0.0']);
+
+    await kubectl(['label', 'node', skipped, `${skipLabel}-`]);
+    const last = await upgradeInstall(r, values('5.0.0'));
+    expect(last.code).toBe(0);
+    await expectAllOn('5.0.0');
+    await expectNoViolations();
+  });
+
+  it('7. helm uninstall is refused while PDB-protected workloads use Onload: it names them and leaves the nodes serving', async () => {
+    const shortWaits = values('5.0.0', {
+      upgrade: { timeouts: { devicePluginStopSeconds: 10, evictionSeconds: 10 } },
+    });
+    const settings = await upgradeInstall(r, shortWaits);
+    expect(settings.code).toBe(0);
+    await watch.observer.settle();
+    watch.checker.watchRollout(false);
+    const refused = await uninstall(r);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('PodDisruptionBudget');
+    expect(refused.stderr).toContain('Nothing was uninstalled');
+    await waitFor(
+      'no node left paused',
+      async () => (await nodes()).every((n) => n.labels[pausedLabel(ns)] === undefined),
+      { timeoutMs: 60_000 },
+    );
+    await expectAllOn('5.0.0');
+    await waitWorkloadsReady();
+    await expectNoViolations();
+  });
+
+  it('8. once the workloads are gone, helm uninstall leaves the nodes clean and nothing running', async () => {
+    await deleteWorkloads();
+    const result = await uninstall(r);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    await waitFor('nodes to be clean', async () => (await leftoverKeys(ns)).length === 0, {
+      timeoutMs: 120_000,
+      describe: async () => (await leftoverKeys(ns)).join(', '),
+    });
+    const left = await kubectl([
+      'get',
+      'pods,daemonsets,deployments,jobs,modules,onloads',
+      '-n',
+      ns,
+      '-o',
+      'name',
+    ]);
+    expect(left.stdout.trim()).toBe('');
+    await expectNoViolations();
+  });
+});
