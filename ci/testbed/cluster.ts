@@ -131,7 +131,8 @@ async function bringUp(
   started: number,
 ): Promise<ClusterState> {
   const { progress } = options;
-  const [etcdClientPort = 0, etcdPeerPort = 0, apiserverPort = 0, kwokServerPort = 0] = await freePorts(4);
+  const [etcdClientPort = 0, etcdPeerPort = 0, apiserverPort = 0, kwokServerPort = 0] =
+    await freePorts(4);
   const pki = await createPki(join(stateDir, 'pki'));
   const server = `https://127.0.0.1:${apiserverPort}`;
   const adminKubeconfig = join(stateDir, 'admin.kubeconfig');
@@ -196,7 +197,9 @@ async function bringUp(
     binaryPath('kubernetes', 'kube-scheduler'),
     schedulerArgs(layout),
   );
-  await installCrds(adminKubeconfig, [join(await sourceModuleDir('kwok'), 'kustomize/crd/bases/kwok.x-k8s.io_logs.yaml')]);
+  await installCrds(adminKubeconfig, [
+    join(await sourceModuleDir('kwok'), 'kustomize/crd/bases/kwok.x-k8s.io_logs.yaml'),
+  ]);
   const kwokPid = startProcess(stateDir, 'kwok', binaryPath('kwok', 'kwok'), kwokArgs(layout));
 
   const kubectl = kubectlIn(adminKubeconfig);

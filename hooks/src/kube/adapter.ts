@@ -18,6 +18,7 @@ import {
 } from '@kubernetes/client-node';
 import type { OnloadStatus } from '../../generated/onload-types.ts';
 import type { Logger } from '../log/logger.ts';
+import { pooledClientFactory } from './connections.ts';
 import {
   budgetsIn,
   defaultRetry,
@@ -100,11 +101,12 @@ export class ClientNodeKube implements KubePort {
   constructor(kc: KubeConfig, log: Logger, options: AdapterOptions = {}) {
     this.kc = kc;
     this.log = log;
-    this.core = kc.makeApiClient(CoreV1Api);
-    this.apps = kc.makeApiClient(AppsV1Api);
-    this.policy = kc.makeApiClient(PolicyV1Api);
-    this.custom = kc.makeApiClient(CustomObjectsApi);
-    this.coordination = kc.makeApiClient(CoordinationV1Api);
+    const client = pooledClientFactory(kc);
+    this.core = client(CoreV1Api);
+    this.apps = client(AppsV1Api);
+    this.policy = client(PolicyV1Api);
+    this.custom = client(CustomObjectsApi);
+    this.coordination = client(CoordinationV1Api);
     this.retry = options.retry ?? defaultRetry;
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 600;
   }

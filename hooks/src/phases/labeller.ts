@@ -5,11 +5,13 @@ import type { ModuleView, NodeView } from '../kube/port.ts';
 import { format, fromMap } from '../kube/selectors.ts';
 import { planLabeller } from '../planner/labeller.ts';
 import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.ts';
+import { runGrouped } from '../runtime/grouped.ts';
 import { asSink, Changes, Store } from '../runtime/store.ts';
 
 const settleMs = 500;
 const resyncMs = 10 * 60_000;
 const retryMs = 5_000;
+const patchParallel = 8;
 
 export async function runLabeller(ctx: PhaseContext): Promise<PhaseResult> {
   const { port, config, log, clock, run } = ctx;
@@ -73,24 +75,32 @@ export async function runLabeller(ctx: PhaseContext): Promise<PhaseResult> {
       labelled: labelled.values(),
       modules: { ...(onload ? { onload } : {}), ...(sfc ? { sfc } : {}) },
     });
-    let retry = false;
-    for (const p of patches) {
-      try {
-        const result = await port.patchNode(p.node, p.patch, p.resourceVersion);
-        if (result.kind === 'patched') {
-          selected.upsert(result.object);
-          labelled.upsert(result.object);
-          log.info(`node ${p.node}: ${p.why}`, { node: p.node, patch: p.patch });
-        } else {
-          retry = true;
-          log.debug(`node ${p.node} changed meanwhile; deciding again`, { node: p.node });
+    const retry = { needed: false };
+    // Nodes that join together (a node pool scaling up) are labelled a few at a time.
+    await runGrouped(
+      patches,
+      (p) => p.node,
+      patchParallel,
+      async (p) => {
+        try {
+          const result = await port.patchNode(p.node, p.patch, p.resourceVersion);
+          if (result.kind === 'patched') {
+            selected.upsert(result.object);
+            labelled.upsert(result.object);
+            log.info(`node ${p.node}: ${p.why}`, { node: p.node, patch: p.patch });
+          } else {
+            retry.needed = true;
+            log.debug(`node ${p.node} changed meanwhile; deciding again`, { node: p.node });
+          }
+        } catch (e) {
+          retry.needed = true;
+          log.warn(`node ${p.node}: could not update its labels (${p.why}); retrying`, {
+            error: e,
+          });
         }
-      } catch (e) {
-        retry = true;
-        log.warn(`node ${p.node}: could not update its labels (${p.why}); retrying`, { error: e });
-      }
-    }
-    if (retry)
+      },
+    );
+    if (retry.needed)
       setTimeout(() => {
         changes.notify();
       }, retryMs).unref();

@@ -23,6 +23,11 @@ import { RolloutWorld } from '../runtime/world.ts';
 const heartbeatMs = 30_000;
 const syncTimeoutMs = 120_000;
 const imagePollMs = 5_000;
+// Every watch event wakes the loop; on a large cluster (a plan takes milliseconds, events arrive by
+// the hundred per second) pause paceFactor × the planning time before planning again, so events
+// batch up and planning stays a fraction of one CPU. On small clusters the pause is negligible.
+const paceFactor = 3;
+const maxPaceMs = 200;
 
 export async function runPost(ctx: PhaseContext): Promise<PhaseResult> {
   const { port, config, log, clock, run } = ctx;
@@ -176,6 +181,7 @@ async function rollout(
       stopping: run.stopping,
     });
     const plan = planRollout(snapshot, policy);
+    const planMs = clock.now() - now;
     world.watchNodePods(plan.watchPods);
     if (plan.fetchNmc.length > 0 && (await world.fetchNmc(plan.fetchNmc))) continue;
     const result = await executor.run(plan.actions);
@@ -186,6 +192,7 @@ async function rollout(
     await statusWriter.write(statusOf(plan, line), important);
     if (plan.outcome && result.conflicts === 0) return finish(ctx, plan.outcome, events, lease);
     if (plan.actions.length > 0) await clock.sleep(100);
+    else if (planMs > 0) await clock.sleep(Math.min(maxPaceMs, planMs * paceFactor));
     await world.changes.wait(
       Math.min(plan.wakeAt ?? Number.POSITIVE_INFINITY, now + heartbeatMs),
       () => clock.now(),

@@ -60,6 +60,19 @@ describe('planRollout: starting nodes', () => {
     expect(plan.outcome).toBeUndefined();
   });
 
+  it('starts nodes before marking the waiting ones, so a long queue does not delay the first', () => {
+    const nodes = ['a', 'b', 'c', 'd'].map((n) => node(n, { version: 'v1', loaded: 'v1' }));
+    const plan = planRollout(snapshot({ nodes }), policy({ maxParallel: 1, maxUnavailable: 4 }));
+    expect(
+      plan.actions.map((a) => (a.kind === 'patch-node' ? `${a.node}:${a.labels[stateKey]}` : '')),
+    ).toEqual([
+      'a:stopping-device-plugin',
+      'b:upgrade-required',
+      'c:upgrade-required',
+      'd:upgrade-required',
+    ]);
+  });
+
   it('counts maxUnavailable as a percentage of the selected nodes, rounded up, including NotReady nodes', () => {
     const nodes = ['a', 'b', 'c', 'd', 'e'].map((n) => node(n, { version: 'v1', loaded: 'v1' }));
     const plan = planRollout(

@@ -3,7 +3,7 @@
 // step, starts new ones within maxParallelUpgrades / maxUnavailable in policy order (canaries
 // first), and says when the run is over and why.
 import { nodeAnnotation, pausedLabel, skipLabel, stateLabel } from '../contract.ts';
-import type { NodeView } from '../kube/port.ts';
+import type { NodeView, PodView } from '../kube/port.ts';
 import {
   formatTime,
   isInProgressState,
@@ -50,14 +50,20 @@ export function planRollout(s: RolloutSnapshot, policy: Policy): RolloutPlan {
 
   const { order, canaries } = upgradeOrder(s.nodes, policy);
   const byName = new Map(s.nodes.map((n) => [n.name, n]));
+  // Indexed once: looking each node's pods up in the whole list made a plan O(nodes × pods).
+  const releasePodsByNode = groupByNode(s.releasePods);
+  const releasePodsOn = (name: string): readonly PodView[] => releasePodsByNode.get(name) ?? [];
   const entries: Entry[] = order.map((name) => {
     const node = byName.get(name) as NodeView;
     const facts = readNodeFacts(node, policy.namespace);
-    const category = classify(node, facts, s, policy);
+    const category = classify(node, facts, s, policy, releasePodsOn(name));
     return { node, facts, canary: canaries.has(name), category, step: '' };
   });
 
   const actions: Action[] = [];
+  // Marking waiting nodes upgrade-required is for people watching; it goes after the actions
+  // that move nodes, so the first node starts at once even when hundreds of nodes wait.
+  const marks: Action[] = [];
   const watchPods: string[] = [];
   const fetchNmc: string[] = [];
   const failures: FailedNode[] = [];
@@ -76,7 +82,7 @@ export function planRollout(s: RolloutSnapshot, policy: Policy): RolloutPlan {
           node,
           facts,
           pods: s.nodePods.get(node.name),
-          releasePods: s.releasePods,
+          releasePods: releasePodsOn(node.name),
           workerPods: s.workerPods,
           nmc: s.nmc.get(node.name),
           evictions: s.evictions,
@@ -108,7 +114,7 @@ export function planRollout(s: RolloutSnapshot, policy: Policy): RolloutPlan {
             ? `waiting for its turn (${describeLabels(facts)} → ${version})`
             : `not started: ${node.ready ? 'cordoned' : 'NotReady'} (${describeLabels(facts)} → ${version})`;
         if (facts.state !== 'upgrade-required' || facts.target !== version) {
-          actions.push({
+          marks.push({
             kind: 'patch-node',
             node: node.name,
             resourceVersion: node.resourceVersion,
@@ -129,7 +135,7 @@ export function planRollout(s: RolloutSnapshot, policy: Policy): RolloutPlan {
         e.step = `skipped (${skipLabel}=true)`;
         break;
       case 'waiting': {
-        const check = checkServices(node, s.releasePods, policy, version);
+        const check = checkServices(node, releasePodsOn(node.name), policy, version);
         e.step = !node.ready
           ? 'NotReady: not waited for'
           : node.unschedulable
@@ -214,7 +220,7 @@ export function planRollout(s: RolloutSnapshot, policy: Policy): RolloutPlan {
         blockedBy = `maxUnavailable ${maxUnavailable} reached: ${[...unavailable].map((n) => describeUnavailable(n, entries)).join(', ')}`;
         break;
       }
-      dropNodePatches(actions, c.node.name);
+      dropNodePatches(marks, c.node.name);
       actions.push(startAction(c, s.now, policy));
       c.step = c.category === 'retry' ? 'retrying' : 'starting';
       c.category = 'active';
@@ -251,7 +257,7 @@ export function planRollout(s: RolloutSnapshot, policy: Policy): RolloutPlan {
     },
   });
   return {
-    actions,
+    actions: [...actions, ...marks],
     reports,
     failures,
     watchPods: [...new Set(watchPods)],
@@ -274,6 +280,7 @@ function classify(
   facts: NodeFacts,
   s: RolloutSnapshot,
   policy: Policy,
+  releasePods: readonly PodView[],
 ): NodeCategory {
   const failedState = facts.state === 'upgrade-failed';
   if (failedState && (facts.since ?? Number.NEGATIVE_INFINITY) >= s.runStartedAt) return 'failed';
@@ -283,14 +290,29 @@ function classify(
     if (facts.skip) return 'skipped';
     return node.ready && !node.unschedulable ? 'pending' : 'deferred';
   }
-  return serving(node, facts, s, policy) ? 'done' : 'waiting';
+  return serving(node, facts, policy, releasePods) ? 'done' : 'waiting';
 }
 
-function serving(node: NodeView, facts: NodeFacts, s: RolloutSnapshot, policy: Policy): boolean {
+function serving(
+  node: NodeView,
+  facts: NodeFacts,
+  policy: Policy,
+  releasePods: readonly PodView[],
+): boolean {
   return (
     driverMissing(facts, policy).length === 0 &&
-    checkServices(node, s.releasePods, policy, policy.desiredVersion).ok
+    checkServices(node, releasePods, policy, policy.desiredVersion).ok
   );
+}
+
+function groupByNode(pods: readonly PodView[]): Map<string, PodView[]> {
+  const byNode = new Map<string, PodView[]>();
+  for (const pod of pods) {
+    const list = byNode.get(pod.nodeName);
+    if (list) list.push(pod);
+    else byNode.set(pod.nodeName, [pod]);
+  }
+  return byNode;
 }
 
 function driverMissing(facts: NodeFacts, policy: Policy): string[] {
