@@ -33,6 +33,8 @@ export async function buildHooks(
       target: 'node24',
       banner: { js: banner },
       legalComments: 'none',
+      // ASCII-only output: V8 keeps a source with any non-Latin-1 character as a two-byte string.
+      charset: 'ascii',
       minifyWhitespace: true,
       minifySyntax: true,
       keepNames: true,

@@ -3,11 +3,10 @@
 // Benchmarks the ordered driver rollout on the local test bed (see ci/bench/README.md): per node
 // count, one test bed; per concurrency, one rollout measured from the API server's audit log and
 // the hook process itself. Prints tables and writes JSON results outside the repository.
-import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { cpus, release as kernelRelease, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../lib/helm.ts';
+import { buildHooks } from '../../hooks/build.ts';
 import { progressTo } from '../lib/progress.ts';
 import { ensureTools } from '../tools/build.ts';
 import { runBed } from './bed.ts';
@@ -29,16 +28,6 @@ try {
 } catch (error) {
   console.error(errorText(error));
   process.exit(2);
-}
-
-async function buildHooks(): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, ['hooks/build.ts'], { cwd: repoRoot, stdio: 'inherit' });
-    child.on('close', (code) => {
-      if (code === 0) resolve();
-      else reject(new Error(`hook bundles failed to build (exit ${code ?? '?'})`));
-    });
-  });
 }
 
 const started = new Date();

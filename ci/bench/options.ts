@@ -38,7 +38,7 @@ export const defaultOptions: BenchOptions = {
 
 export const usage = `usage: npm run bench -- [--nodes 10,100,1000] [--concurrency 1,10%] [--unload-ms 250]
                         [--load-ms 250] [--grace-seconds 1] [--labeller-nodes 100] [--out file.json]
-                        [--hook-node-options "--max-old-space-size=96"]`;
+                        [--hook-node-options=--max-old-space-size=96]`;
 
 function wholeNumber(flag: string, text: string, min: number): number {
   const n = Number(text.trim());

@@ -1,12 +1,11 @@
 // npm run demo [-- --keep] [--nodes N]
 // On the local test bed: install the chart (Onload A), start accelerated workloads, upgrade to
 // Onload B with a live per-node view of the ordered rollout, print a summary, tear down.
-import { spawn } from 'node:child_process';
 import { isatty } from 'node:tty';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { pausedLabel, stateLabel } from '../../hooks/src/contract.ts';
-import { repoRoot } from '../lib/helm.ts';
+import { buildHooks } from '../../hooks/build.ts';
 import { run } from '../lib/process.ts';
 import { formatSeconds, progressTo } from '../lib/progress.ts';
 import { binaryPath, ensureTools } from '../tools/build.ts';
@@ -26,16 +25,6 @@ const say = progressTo('demo');
 const fromVersion = '8.1.2.26';
 const toVersion = '8.1.3.40';
 const namespace = 'onload';
-
-async function buildHooks(): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, ['hooks/build.ts'], { cwd: repoRoot, stdio: 'inherit' });
-    child.on('close', (code) => {
-      if (code === 0) resolve();
-      else reject(new Error(`hook bundles failed to build (exit ${code ?? '?'})`));
-    });
-  });
-}
 
 interface NodeList {
   items: {

@@ -5,8 +5,14 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseAllDocuments, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { chartDir, repoRoot } from '../../ci/lib/helm.ts';
+import {
+  containerEnv,
+  renderedRbac,
+  writeTokenKubeconfig,
+  type ChartRendering,
+} from '../../ci/lib/host-component.ts';
 import { run, type RunResult } from '../../ci/lib/process.ts';
 import { addNodes } from '../../ci/testbed/cluster.ts';
 import { solarflareLabel } from '../../ci/testbed/nodes.ts';
@@ -23,18 +29,10 @@ import type { EntryPoint } from '../src/contract.ts';
 export const releaseName = 'onload';
 export const selectorKey = 'hooks-test.onload.amd.com/run';
 
-interface Manifest {
-  kind?: string;
-  metadata?: { name?: string };
-  spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } } };
-}
-
 export interface NodeMeta {
   readonly labels: Record<string, string>;
   readonly annotations: Record<string, string>;
 }
-
-const rbacKinds = ['ServiceAccount', 'Role', 'RoleBinding', 'ClusterRole', 'ClusterRoleBinding'];
 
 export class TestRelease {
   readonly namespace: string;
@@ -108,21 +106,8 @@ export class TestRelease {
     return file;
   }
 
-  async template(valuesFile: string, showOnly: string): Promise<Manifest[]> {
-    const { stdout } = await helm(3, [
-      'template',
-      releaseName,
-      chartDir,
-      '--namespace',
-      this.namespace,
-      '-f',
-      valuesFile,
-      '--show-only',
-      showOnly,
-    ]);
-    return parseAllDocuments(stdout)
-      .map((d) => d.toJS() as Manifest | null)
-      .filter((m): m is Manifest => m !== null);
+  private rendering(valuesFile: string, showOnly: string): ChartRendering {
+    return { release: releaseName, namespace: this.namespace, valuesFile, showOnly };
   }
 
   /** Applies the ServiceAccount and RBAC a template renders; a kubeconfig with a token of `account`. */
@@ -131,70 +116,23 @@ export class TestRelease {
     account: string,
     extra: Readonly<Record<string, unknown>> = {},
   ): Promise<string> {
-    const docs = await this.template(await this.values('v0', extra), showOnly);
     const file = join(this.dir, `rbac-${account}.yaml`);
     await writeFile(
       file,
-      docs
-        .filter((d) => rbacKinds.includes(d.kind ?? ''))
-        .map((d) => stringify(d))
-        .join('---\n'),
+      await renderedRbac(this.rendering(await this.values('v0', extra), showOnly)),
     );
     await kubectl(['apply', '-f', file]);
     this.rbacFiles.push(file);
-    const token = await kubectl([
-      'create',
-      'token',
-      account,
-      '-n',
-      this.namespace,
-      '--duration=3600s',
-    ]);
     const state = testbed();
-    const kubeconfig = join(this.dir, `${account}.kubeconfig`);
-    await writeFile(
-      kubeconfig,
-      stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [
-          {
-            name: 'testbed',
-            cluster: { server: state.server, 'certificate-authority': state.caCert },
-          },
-        ],
-        users: [{ name: account, user: { token: token.stdout.trim() } }],
-        contexts: [
-          {
-            name: account,
-            context: { cluster: 'testbed', user: account, namespace: this.namespace },
-          },
-        ],
-        'current-context': account,
-      }),
-    );
-    return kubeconfig;
-  }
-
-  /** The environment the chart gives a container: its values, and the namespace fieldRef. */
-  async containerEnv(
-    valuesFile: string,
-    showOnly: string,
-    kind: string,
-    name: string,
-  ): Promise<Record<string, string>> {
-    const doc = (await this.template(valuesFile, showOnly)).find(
-      (d) => d.kind === kind && d.metadata?.name === name,
-    );
-    const env = doc?.spec?.template?.spec?.containers?.[0]?.env ?? [];
-    if (env.length === 0)
-      throw new Error(`the chart renders no ${kind} ${name} with an environment`);
-    return {
-      ...Object.fromEntries(
-        env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value ?? '']),
-      ),
-      ONLOAD_NAMESPACE: this.namespace,
-    };
+    return writeTokenKubeconfig({
+      kubectl: (args) => kubectl(args),
+      account,
+      namespace: this.namespace,
+      server: state.server,
+      caCert: state.caCert,
+      duration: '3600s',
+      file: join(this.dir, `${account}.kubeconfig`),
+    });
   }
 
   async helm(
@@ -228,9 +166,8 @@ export class TestRelease {
 
   /** Runs a hook entry point on the host as the chart's Job would; resolves with its exit code. */
   async phase(entry: EntryPoint, valuesFile: string): Promise<RunResult> {
-    const env = await this.containerEnv(
-      valuesFile,
-      'templates/hooks-jobs.yaml',
+    const env = await containerEnv(
+      this.rendering(valuesFile, 'templates/hooks-jobs.yaml'),
       'Job',
       `${releaseName}-${entry}`,
     );
@@ -251,9 +188,8 @@ export class TestRelease {
         labeller: { enabled: true },
       },
     );
-    const env = await this.containerEnv(
-      valuesFile,
-      'templates/labeller.yaml',
+    const env = await containerEnv(
+      this.rendering(valuesFile, 'templates/labeller.yaml'),
       'Deployment',
       `${releaseName}-labeller`,
     );

@@ -305,4 +305,9 @@ deadlineSeconds may be omitted (the labeller has none).
       fieldPath: metadata.name
 - name: LOG_LEVEL
   value: {{ .logLevel | quote }}
+{{- /* nodeRuntimeEnv in hooks/src/contract.ts says why. */}}
+- name: NODE_OPTIONS
+  value: "--max-semi-space-size=1"
+- name: MALLOC_ARENA_MAX
+  value: "2"
 {{- end -}}

@@ -8,6 +8,7 @@ import {
   entryPoints,
   hookEnv,
   imageAppDir,
+  nodeRuntimeEnv,
   podEvictSkipLabel,
 } from '../../../hooks/src/contract.ts';
 import { chartDir } from '../../../ci/lib/helm.ts';
@@ -125,7 +126,10 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
       expect(c.image).toBe('ghcr.io/onload-helm/onload-hooks:0.1.0');
       expect(c.command).toEqual(['node', `${imageAppDir}/${entry}.mjs`]);
       const env = envOf(c);
-      expect(Object.keys(env).sort()).toEqual(Object.values(hookEnv).sort());
+      expect(Object.keys(env).sort()).toEqual(
+        [...Object.values(hookEnv), ...Object.keys(nodeRuntimeEnv)].sort(),
+      );
+      expect(env).toMatchObject(nodeRuntimeEnv);
       const cr = find(objects, 'Onload', 'trading-onload');
       expect(env).toMatchObject({
         [hookEnv.release]: 'trading',
@@ -299,10 +303,12 @@ describe.each(helmMajors)('labeller, Helm %i', (helmMajor) => {
     });
     const env = envOf(c);
     expect(Object.keys(env).sort()).toEqual(
-      Object.values(hookEnv)
-        .filter((k) => k !== hookEnv.deadlineSeconds)
-        .sort(),
+      [
+        ...Object.values(hookEnv).filter((k) => k !== hookEnv.deadlineSeconds),
+        ...Object.keys(nodeRuntimeEnv),
+      ].sort(),
     );
+    expect(env).toMatchObject(nodeRuntimeEnv);
     expect(JSON.parse(env[hookEnv.spec] ?? '')).toEqual(find(objects, 'Onload', 'onload').spec);
     expect(d.spec?.template.metadata?.labels?.['app.kubernetes.io/component']).toBe('labeller');
   });

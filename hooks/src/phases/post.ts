@@ -1,7 +1,7 @@
 // post-install / post-upgrade / post-rollback (Argo CD PostSync): the rollout. Nodes whose KMM
 // labels differ from the desired version go through the per-node procedure in policy order; nodes
 // already at it are waited on until they serve (install). Everything is derived from cluster state.
-import { moduleNames, rolloutLeaseName } from '../contract.ts';
+import { moduleNames } from '../contract.ts';
 import type { ModuleView } from '../kube/port.ts';
 import { format, fromMap } from '../kube/selectors.ts';
 import { formatDuration } from '../model/duration.ts';
@@ -14,7 +14,8 @@ import { computeStatus, type RolloutRecord } from '../planner/status.ts';
 import type { Outcome, RolloutPlan } from '../planner/types.ts';
 import { EventRecorder } from '../runtime/events.ts';
 import { Executor } from '../runtime/executor.ts';
-import { defaultLeaseSeconds, RolloutLease } from '../runtime/lease.ts';
+import type { RolloutLease } from '../runtime/lease.ts';
+import { holdRolloutLease } from './hold-lease.ts';
 import { Progress } from '../runtime/progress.ts';
 import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.ts';
 import { StatusWriter } from '../runtime/status-writer.ts';
@@ -46,30 +47,15 @@ export async function runPost(ctx: PhaseContext): Promise<PhaseResult> {
     );
   }
 
-  const lease = new RolloutLease(
-    port,
-    {
-      namespace: config.namespace,
-      name: rolloutLeaseName(config.crName),
-      identity: config.identity,
-      durationSeconds: defaultLeaseSeconds,
-      now: () => clock.now(),
-      sleep: (ms) => clock.sleep(ms),
+  const held = await holdRolloutLease(ctx, {
+    marginMs: heartbeatMs,
+    whenHeld: 'nothing was done. Run the upgrade again once it has finished.',
+    onLost: () => {
+      log.error('another run took the rollout Lease; stopping here');
     },
-    log,
-  );
-  const acquired = await lease.acquire(run.deadlineAt - heartbeatMs, () => run.stopping);
-  if (acquired.kind === 'held')
-    return {
-      exitCode: exitCodes.failed,
-      message: `another run (${acquired.holder}) still holds Lease ${config.namespace}/${rolloutLeaseName(config.crName)}; nothing was done. Run the upgrade again once it has finished.`,
-    };
-  if (acquired.tookOverFrom)
-    log.info(`took over the rollout from a run that is gone (${acquired.tookOverFrom})`);
-  lease.startRenewing(() => {
-    log.error('another run took the rollout Lease; stopping here');
-    run.stop();
   });
+  if (held.kind === 'refused') return held.result;
+  const { lease } = held;
 
   const world = new RolloutWorld({
     port,

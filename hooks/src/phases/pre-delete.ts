@@ -2,7 +2,7 @@
 // with Onload is paused, every pod using Onload is evicted through the Eviction API (budgets
 // honoured, bounded, loudly), and KMM unloads the modules while the Modules and their
 // ServiceAccount still exist. See planner/drain.ts.
-import { kmmVersionLabel, moduleNames, rolloutLeaseName } from '../contract.ts';
+import { kmmVersionLabel, moduleNames } from '../contract.ts';
 import type { NodeView } from '../kube/port.ts';
 import { format, fromMap } from '../kube/selectors.ts';
 import { podKey } from '../model/pods.ts';
@@ -10,7 +10,7 @@ import { planDrain, planRestore } from '../planner/drain.ts';
 import { policyFromSpec } from '../planner/policy.ts';
 import { EventRecorder } from '../runtime/events.ts';
 import { Executor } from '../runtime/executor.ts';
-import { defaultLeaseSeconds, RolloutLease } from '../runtime/lease.ts';
+import { holdRolloutLease } from './hold-lease.ts';
 import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.ts';
 import { asSink, Store } from '../runtime/store.ts';
 import { RolloutWorld } from '../runtime/world.ts';
@@ -21,27 +21,12 @@ export async function runPreDelete(ctx: PhaseContext): Promise<PhaseResult> {
     namespace: config.namespace,
     release: config.release,
   });
-  const lease = new RolloutLease(
-    port,
-    {
-      namespace: config.namespace,
-      name: rolloutLeaseName(config.crName),
-      identity: config.identity,
-      durationSeconds: defaultLeaseSeconds,
-      now: () => clock.now(),
-      sleep: (ms) => clock.sleep(ms),
-    },
-    log,
-  );
-  const acquired = await lease.acquire(run.deadlineAt - 30_000, () => run.stopping);
-  if (acquired.kind === 'held')
-    return {
-      exitCode: exitCodes.failed,
-      message: `another run (${acquired.holder}) holds the rollout Lease; uninstall again once it has finished`,
-    };
-  lease.startRenewing(() => {
-    run.stop();
+  const held = await holdRolloutLease(ctx, {
+    marginMs: 30_000,
+    whenHeld: 'nothing was changed. Uninstall again once it has finished.',
   });
+  if (held.kind === 'refused') return held.result;
+  const { lease } = held;
   // World gives the per-node pod watches and the change notifier; nodes come from two watches:
   // the selected ones and any still labelled for this namespace (left the selector).
   const world = new RolloutWorld({

@@ -1,7 +1,7 @@
 // pre-install / pre-upgrade / pre-rollback (Argo CD PreSync): preflight, then freeze — every
 // selected node carries the KMM version labels of the version it runs now before the Modules
 // change (nodes without any get the new version). Touches nothing when a check fails.
-import { moduleNames, rolloutLeaseName } from '../contract.ts';
+import { moduleNames } from '../contract.ts';
 import type { KubePort, NodeView } from '../kube/port.ts';
 import { format, fromMap } from '../kube/selectors.ts';
 import { readNodeFacts } from '../model/node-facts.ts';
@@ -16,11 +16,11 @@ import {
   type BudgetFinding,
 } from '../planner/preflight.ts';
 import { statusOf } from '../kube/errors.ts';
-import { defaultLeaseSeconds, RolloutLease } from '../runtime/lease.ts';
+import { holdRolloutLease } from './hold-lease.ts';
 import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.ts';
 
 export async function runPre(ctx: PhaseContext): Promise<PhaseResult> {
-  const { port, config, log, clock, run } = ctx;
+  const { port, config, log, run } = ctx;
   const policy = policyFromSpec(config.spec, {
     namespace: config.namespace,
     release: config.release,
@@ -31,27 +31,12 @@ export async function runPre(ctx: PhaseContext): Promise<PhaseResult> {
     `pre: preflight and freeze for onload ${version} on nodes matching ${selector || '(all nodes)'}`,
   );
 
-  const lease = new RolloutLease(
-    port,
-    {
-      namespace: config.namespace,
-      name: rolloutLeaseName(config.crName),
-      identity: config.identity,
-      durationSeconds: defaultLeaseSeconds,
-      now: () => clock.now(),
-      sleep: (ms) => clock.sleep(ms),
-    },
-    log,
-  );
-  const acquired = await lease.acquire(run.deadlineAt - 30_000, () => run.stopping);
-  if (acquired.kind === 'held')
-    return {
-      exitCode: exitCodes.failed,
-      message: `another run (${acquired.holder}) still holds Lease ${config.namespace}/${rolloutLeaseName(config.crName)}; nothing was changed. Run the upgrade again once it has finished.`,
-    };
-  lease.startRenewing(() => {
-    run.stop();
+  const held = await holdRolloutLease(ctx, {
+    marginMs: 30_000,
+    whenHeld: 'nothing was changed. Run the upgrade again once it has finished.',
   });
+  if (held.kind === 'refused') return held.result;
+  const { lease } = held;
   try {
     const nodes = await port.listNodes(selector);
     const kmmModules = await port.kmmResourceServed('modules', config.namespace);

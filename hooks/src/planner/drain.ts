@@ -9,7 +9,7 @@ import { kmmVersionLabel, moduleNames, pausedLabel } from '../contract.ts';
 import type { NodeView, PodView } from '../kube/port.ts';
 import { readNodeFacts } from '../model/node-facts.ts';
 import { consumers, podKey } from '../model/pods.ts';
-import { evictionResendMs, evictionRetryMs } from './node-rollout.ts';
+import { nextEvictionAt } from './node-rollout.ts';
 import type { Policy } from './policy.ts';
 import type { Action, EvictionRecord } from './types.ts';
 
@@ -85,13 +85,7 @@ export function planDrain(input: DrainInput): DrainPlan {
             });
           continue;
         }
-        const retryAt =
-          record === undefined
-            ? now
-            : record.at +
-              (record.outcome === 'evicted' || record.outcome === 'deleted'
-                ? evictionResendMs
-                : evictionRetryMs);
+        const retryAt = nextEvictionAt(record, now);
         if (retryAt <= now) actions.push({ kind: 'evict', node: node.name, pod: target });
         else wake(retryAt);
       }

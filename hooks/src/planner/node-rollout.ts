@@ -65,9 +65,16 @@ interface Decision {
 }
 
 /** Retry evictions refused by a disruption budget this often. */
-export const evictionRetryMs = 5_000;
+const evictionRetryMs = 5_000;
 /** Re-send an accepted eviction if the pod is still not terminating after this long. */
-export const evictionResendMs = 30_000;
+const evictionResendMs = 30_000;
+
+/** When a pod's eviction is (re)sent, given what became of the last one. */
+export function nextEvictionAt(record: EvictionRecord | undefined, now: number): number {
+  if (record === undefined) return now;
+  const accepted = record.outcome === 'evicted' || record.outcome === 'deleted';
+  return record.at + (accepted ? evictionResendMs : evictionRetryMs);
+}
 const maxMessage = 1_000;
 
 export function advanceNode(input: NodeInput): NodeOutput {
@@ -121,13 +128,7 @@ function evict(input: NodeInput, pods: readonly PodView[]): Decision {
   for (const pod of pods) {
     if (pod.deleting) continue;
     const record = evictions.get(pod.uid);
-    const retryAt =
-      record === undefined
-        ? now
-        : record.at +
-          (record.outcome === 'evicted' || record.outcome === 'deleted'
-            ? evictionResendMs
-            : evictionRetryMs);
+    const retryAt = nextEvictionAt(record, now);
     if (retryAt <= now) actions.push({ kind: 'evict', node: input.node.name, pod: target(pod) });
     else wakeAt = Math.min(wakeAt ?? retryAt, retryAt);
   }

@@ -52,7 +52,7 @@ export class Progress {
       });
     }
     const summary = this.summary(plan.reports, now);
-    const counts = summary.replace(/ · elapsed.*$/, '');
+    const counts = summary.replace(/ \u00b7 elapsed.*$/, '');
     if (counts !== this.lastCounts || now - this.lastSummaryAt >= (this.o.everyMs ?? 30_000)) {
       this.o.log.info(summary);
       this.lastCounts = counts;
