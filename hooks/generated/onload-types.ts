@@ -628,7 +628,8 @@ export interface ChartValuesHooks {
    */
   readonly podAnnotations: Readonly<Record<string, string>>;
   /**
-   * Hook container resources.
+   * Hook container resources. The memory limit also caps the V8 heap at half of it (NODE_OPTIONS),
+   * so a busy hook collects garbage instead of being OOM-killed.
    * @default {"requests":{"cpu":"50m","memory":"96Mi"},"limits":{"memory":"256Mi"}}
    */
   readonly resources: Readonly<Record<string, unknown>>;
@@ -661,7 +662,8 @@ export interface ChartValuesLabeller {
    */
   readonly tolerations: readonly (Readonly<Record<string, unknown>>)[];
   /**
-   * Labeller container resources.
+   * Labeller container resources. The memory limit also caps the V8 heap at half of it
+   * (NODE_OPTIONS).
    * @default {"requests":{"cpu":"10m","memory":"64Mi"},"limits":{"memory":"160Mi"}}
    */
   readonly resources: Readonly<Record<string, unknown>>;

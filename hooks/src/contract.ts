@@ -110,10 +110,18 @@ export const hookEnv = {
  * MiB; V8's young generation and glibc's per-thread malloc arenas would otherwise grow the resident
  * set to several times that (measured with `npm run bench`).
  */
-export const nodeRuntimeEnv = {
-  NODE_OPTIONS: '--max-semi-space-size=1',
-  MALLOC_ARENA_MAX: '2',
-} as const;
+export const nodeRuntimeEnv = { MALLOC_ARENA_MAX: '2' } as const;
+
+/**
+ * NODE_OPTIONS for a container with this memory limit (MiB). V8 sizes its heap from the cgroup
+ * limit as if the heap were all the process holds, so a container would be OOM-killed before a
+ * full collection; half the limit leaves room for the binary, code and buffers.
+ */
+export function nodeOptions(memoryLimitMiB: number | undefined): string {
+  const heap =
+    memoryLimitMiB === undefined ? '' : ` --max-old-space-size=${Math.floor(memoryLimitMiB / 2)}`;
+  return `--max-semi-space-size=1${heap}`;
+}
 
 /** Entry points of the hooks image (bundles under /app in the image, dist/hooks locally). */
 export const entryPoints = ['pre', 'post', 'pre-delete', 'post-delete', 'labeller'] as const;

@@ -305,9 +305,22 @@ deadlineSeconds may be omitted (the labeller has none).
       fieldPath: metadata.name
 - name: LOG_LEVEL
   value: {{ .logLevel | quote }}
-{{- /* nodeRuntimeEnv in hooks/src/contract.ts says why. */}}
+{{- /* nodeOptions and nodeRuntimeEnv in hooks/src/contract.ts say why. */}}
+{{- $limitMiB := include "onload.memoryMiB" (dig "limits" "memory" "" (.resources | default dict)) }}
 - name: NODE_OPTIONS
-  value: "--max-semi-space-size=1"
+  value: {{ printf "--max-semi-space-size=1%s" (ternary "" (printf " --max-old-space-size=%d" (div (atoi $limitMiB) 2)) (eq $limitMiB "")) | quote }}
 - name: MALLOC_ARENA_MAX
   value: "2"
+{{- end -}}
+
+{{- /* A memory quantity in whole MiB (rounded down); empty when not set or not understood. */}}
+{{- define "onload.memoryMiB" -}}
+{{- $q := kindIs "float64" . | ternary (printf "%d" (int64 .)) (toString .) -}}
+{{- if regexMatch "^[0-9]+Mi$" $q }}{{ trimSuffix "Mi" $q | atoi }}
+{{- else if regexMatch "^[0-9]+Gi$" $q }}{{ mul (trimSuffix "Gi" $q | atoi) 1024 }}
+{{- else if regexMatch "^[0-9]+Ki$" $q }}{{ div (trimSuffix "Ki" $q | atoi) 1024 }}
+{{- else if regexMatch "^[0-9]+M$" $q }}{{ div (mul (trimSuffix "M" $q | atoi) 1000000) 1048576 }}
+{{- else if regexMatch "^[0-9]+G$" $q }}{{ div (mul (trimSuffix "G" $q | atoi) 1000000000) 1048576 }}
+{{- else if regexMatch "^[0-9]+$" $q }}{{ div (atoi $q) 1048576 }}
+{{- end -}}
 {{- end -}}

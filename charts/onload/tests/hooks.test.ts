@@ -8,6 +8,7 @@ import {
   entryPoints,
   hookEnv,
   imageAppDir,
+  nodeOptions,
   nodeRuntimeEnv,
   podEvictSkipLabel,
 } from '../../../hooks/src/contract.ts';
@@ -127,9 +128,9 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
       expect(c.command).toEqual(['node', `${imageAppDir}/${entry}.mjs`]);
       const env = envOf(c);
       expect(Object.keys(env).sort()).toEqual(
-        [...Object.values(hookEnv), ...Object.keys(nodeRuntimeEnv)].sort(),
+        [...Object.values(hookEnv), 'NODE_OPTIONS', ...Object.keys(nodeRuntimeEnv)].sort(),
       );
-      expect(env).toMatchObject(nodeRuntimeEnv);
+      expect(env).toMatchObject({ ...nodeRuntimeEnv, NODE_OPTIONS: nodeOptions(256) });
       const cr = find(objects, 'Onload', 'trading-onload');
       expect(env).toMatchObject({
         [hookEnv.release]: 'trading',
@@ -211,6 +212,27 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
         limits: { memory: '256Mi' },
       });
     }
+  });
+
+  it.each([
+    ['1Gi', 1024],
+    ['300Mi', 300],
+    ['500M', 476],
+    ['2G', 1907],
+    ['262144Ki', 256],
+    [268435456, 256],
+    [undefined, undefined],
+  ])('caps the V8 heap at half the memory limit %p', async (limit, mib) => {
+    const resources = limit === undefined ? { limits: null } : { limits: { memory: limit } };
+    const objects = await render({
+      variant: 'minimal',
+      helmMajor,
+      overrides: { hooks: { resources }, labeller: { resources } },
+    });
+    const hook = envOf(container(podSpec(job(objects, 'onload-post')), 'post'));
+    const labeller = envOf(container(podSpec(deployment(objects, 'onload-labeller')), 'labeller'));
+    expect(hook.NODE_OPTIONS).toBe(nodeOptions(mib));
+    expect(labeller.NODE_OPTIONS).toBe(nodeOptions(mib));
   });
 
   it('uses the default hook deadline and no retries by default', async () => {
@@ -305,10 +327,11 @@ describe.each(helmMajors)('labeller, Helm %i', (helmMajor) => {
     expect(Object.keys(env).sort()).toEqual(
       [
         ...Object.values(hookEnv).filter((k) => k !== hookEnv.deadlineSeconds),
+        'NODE_OPTIONS',
         ...Object.keys(nodeRuntimeEnv),
       ].sort(),
     );
-    expect(env).toMatchObject(nodeRuntimeEnv);
+    expect(env).toMatchObject({ ...nodeRuntimeEnv, NODE_OPTIONS: nodeOptions(160) });
     expect(JSON.parse(env[hookEnv.spec] ?? '')).toEqual(find(objects, 'Onload', 'onload').spec);
     expect(d.spec?.template.metadata?.labels?.['app.kubernetes.io/component']).toBe('labeller');
   });

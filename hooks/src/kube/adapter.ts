@@ -532,16 +532,19 @@ export class ClientNodeKube implements KubePort {
     sink: Sink<T>,
     signal: AbortSignal,
   ): void {
+    // Its own function: a list held in the loop's frame would stay reachable (the whole raw
+    // response, managedFields and all) for as long as the watch runs.
+    const relist = async (): Promise<string> => {
+      const listed = await list();
+      sink.replace(listed.items.map(convert));
+      return listed.resourceVersion;
+    };
     const run = async (): Promise<void> => {
       let resourceVersion: string | undefined;
       let failures = 0;
       while (!signal.aborted) {
         try {
-          if (resourceVersion === undefined) {
-            const listed = await list();
-            sink.replace(listed.items.map(convert));
-            resourceVersion = listed.resourceVersion;
-          }
+          resourceVersion ??= await relist();
           const began = Date.now();
           const result = await this.watchOnce(
             path,
