@@ -134,26 +134,17 @@ try {
         .join('---\n'),
     },
   );
-  await run(binaryPath('kubernetes', 'kubectl'), [
-    '--kubeconfig',
-    bed.kubeconfig,
-    'rollout',
-    'status',
-    '-n',
-    workloadNamespace,
-    'deployment/trader',
-    '--timeout=120s',
-  ]);
-  await run(binaryPath('kubernetes', 'kubectl'), [
-    '--kubeconfig',
-    bed.kubeconfig,
-    'rollout',
-    'status',
-    '-n',
-    workloadNamespace,
-    'statefulset/pricer',
-    '--timeout=120s',
-  ]);
+  for (const workload of ['deployment/trader', 'statefulset/pricer'])
+    await run(binaryPath('kubernetes', 'kubectl'), [
+      '--kubeconfig',
+      bed.kubeconfig,
+      'rollout',
+      'status',
+      '-n',
+      workloadNamespace,
+      workload,
+      '--timeout=120s',
+    ]);
 
   const checker = new InvariantChecker({ namespace, maxOutOfService: 1, sfcEnabled: true });
   const observer = new ClusterObserver(bed.kubeconfig, checker);

@@ -630,7 +630,7 @@ export interface ChartValuesHooks {
   /**
    * Hook container resources. The memory limit also caps the V8 heap at half of it (NODE_OPTIONS),
    * so a busy hook collects garbage instead of being OOM-killed.
-   * @default {"requests":{"cpu":"50m","memory":"96Mi"},"limits":{"memory":"256Mi"}}
+   * @default {"requests":{"cpu":"50m","memory":"160Mi"},"limits":{"memory":"256Mi"}}
    */
   readonly resources: Readonly<Record<string, unknown>>;
 }
@@ -664,7 +664,7 @@ export interface ChartValuesLabeller {
   /**
    * Labeller container resources. The memory limit also caps the V8 heap at half of it
    * (NODE_OPTIONS).
-   * @default {"requests":{"cpu":"10m","memory":"64Mi"},"limits":{"memory":"160Mi"}}
+   * @default {"requests":{"cpu":"10m","memory":"128Mi"},"limits":{"memory":"256Mi"}}
    */
   readonly resources: Readonly<Record<string, unknown>>;
 }

@@ -208,7 +208,7 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
       expect(env[hookEnv.deadlineSeconds]).toBe('7200');
       expect(env[hookEnv.logLevel]).toBe('debug');
       expect(container(spec, entry).resources).toEqual({
-        requests: { cpu: '50m', memory: '96Mi' },
+        requests: { cpu: '50m', memory: '160Mi' },
         limits: { memory: '256Mi' },
       });
     }
@@ -331,7 +331,7 @@ describe.each(helmMajors)('labeller, Helm %i', (helmMajor) => {
         ...Object.keys(nodeRuntimeEnv),
       ].sort(),
     );
-    expect(env).toMatchObject({ ...nodeRuntimeEnv, NODE_OPTIONS: nodeOptions(160) });
+    expect(env).toMatchObject({ ...nodeRuntimeEnv, NODE_OPTIONS: nodeOptions(256) });
     expect(JSON.parse(env[hookEnv.spec] ?? '')).toEqual(find(objects, 'Onload', 'onload').spec);
     expect(d.spec?.template.metadata?.labels?.['app.kubernetes.io/component']).toBe('labeller');
   });

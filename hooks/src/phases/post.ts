@@ -31,7 +31,7 @@ const paceFactor = 3;
 const maxPaceMs = 200;
 
 export async function runPost(ctx: PhaseContext): Promise<PhaseResult> {
-  const { port, config, log, clock, run } = ctx;
+  const { config, log, clock, run } = ctx;
   const policy = policyFromSpec(config.spec, {
     namespace: config.namespace,
     release: config.release,
@@ -57,14 +57,7 @@ export async function runPost(ctx: PhaseContext): Promise<PhaseResult> {
   if (held.kind === 'refused') return held.result;
   const { lease } = held;
 
-  const world = new RolloutWorld({
-    port,
-    namespace: config.namespace,
-    release: config.release,
-    crName: config.crName,
-    nodeSelector: format(fromMap(config.spec.selector)),
-    log,
-  });
+  const world = RolloutWorld.forPhase(ctx);
   run.onStop(() => {
     world.changes.notify();
   });

@@ -29,14 +29,7 @@ export async function runPreDelete(ctx: PhaseContext): Promise<PhaseResult> {
   const { lease } = held;
   // World gives the per-node pod watches and the change notifier; nodes come from two watches:
   // the selected ones and any still labelled for this namespace (left the selector).
-  const world = new RolloutWorld({
-    port,
-    namespace: config.namespace,
-    release: config.release,
-    crName: config.crName,
-    nodeSelector: format(fromMap(config.spec.selector)),
-    log,
-  });
+  const world = RolloutWorld.forPhase(ctx);
   const labelled = new Store<NodeView>(
     (n) => n.name,
     world.changes,

@@ -13,7 +13,9 @@ import type { KubePort, ModuleView, NmcView, NodeView, OnloadView, PodView } fro
 import type { Logger } from '../log/logger.ts';
 import { instanceLabel, kmmWorkerActionLabel, nameLabel, podKey } from '../model/pods.ts';
 import type { EvictionRecord, RolloutSnapshot } from '../planner/types.ts';
+import type { PhaseContext } from './run.ts';
 import { asSink, Changes, Store } from './store.ts';
+import { format, fromMap } from '../kube/selectors.ts';
 
 export interface WorldOptions {
   readonly port: KubePort;
@@ -48,6 +50,19 @@ export class RolloutWorld {
   private readonly nmc = new Map<string, { readonly key: string; readonly view: NmcView | null }>();
   private readonly abort = new AbortController();
   private readonly o: WorldOptions;
+
+  /** The world of a phase's release: its nodes by the spec's selector. */
+  static forPhase(ctx: PhaseContext): RolloutWorld {
+    const { port, config, log } = ctx;
+    return new RolloutWorld({
+      port,
+      namespace: config.namespace,
+      release: config.release,
+      crName: config.crName,
+      nodeSelector: format(fromMap(config.spec.selector)),
+      log,
+    });
+  }
 
   constructor(options: WorldOptions) {
     this.o = options;
@@ -105,11 +120,16 @@ export class RolloutWorld {
     for (const name of wanted) {
       if (this.nodePods.has(name)) continue;
       const store = new Store<PodView>(podKey, this.changes);
+      // Stopped with the world, or on its own once the node needs no watching.
       const abort = new AbortController();
-      this.abort.signal.addEventListener(
+      const stopWithWorld = (): void => {
+        abort.abort();
+      };
+      this.abort.signal.addEventListener('abort', stopWithWorld, { once: true });
+      abort.signal.addEventListener(
         'abort',
         () => {
-          abort.abort();
+          this.abort.signal.removeEventListener('abort', stopWithWorld);
         },
         { once: true },
       );
