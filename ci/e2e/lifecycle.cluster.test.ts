@@ -63,6 +63,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await watch.observer.stop();
   await deleteWorkloads();
+  // Scenario 4's node: the test bed is shared with later test files.
+  await kubectl(['delete', 'node', 'worker-07', '--ignore-not-found', '--wait=false']);
 });
 
 describe('Helm 3 lifecycle', () => {

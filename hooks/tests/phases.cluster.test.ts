@@ -24,11 +24,13 @@ describe('hook phases on the test bed', () => {
   let r: TestRelease;
   let v1: string;
   let v2: string;
+  let v3: string;
 
   beforeAll(async () => {
     r = await TestRelease.create('hooks', 3);
     v1 = await r.values('v1');
     v2 = await r.values('v2');
+    v3 = await r.values('v3');
   });
   afterAll(async () => {
     await r.cleanup();
@@ -146,6 +148,37 @@ describe('hook phases on the test bed', () => {
     expect(events.items.map((e) => e.message)).toEqual(
       expect.arrayContaining([expect.stringMatching(/^reloading-driver → validating/)]),
     );
+  });
+
+  it('post killed (SIGKILL) mid-node at three different steps and rerun completes the rollout', async () => {
+    for (const [i, node] of r.nodes.entries()) await consumer(`trader-k${String(i)}`, node);
+    expect((await r.phase('pre', v3)).code).toBe(0);
+    await r.helm('upgrade', v3);
+    // Each run is killed right after a node enters the step; the next run picks the node up
+    // from its labels, in whatever step it was left.
+    for (const [run, step] of ['evicting', 'reloading-driver', 'validating'].entries()) {
+      const post = await r.startPhase('post', v3, `onload-post-killed-${String(run)}`);
+      await waitFor(
+        `a node entering ${step} (run ${String(run)})`,
+        () => Promise.resolve(new RegExp(`: [a-z-]+ → ${step}`).test(post.output())),
+        { timeoutMs: 120_000, intervalMs: 50, describe: () => post.output() },
+      );
+      const killed = await post.stop('SIGKILL');
+      expect(killed.code).not.toBe(0);
+    }
+    const last = await r.phase('post', v3);
+    expect(last.stdout).toContain('took over the rollout Lease from a run that is gone');
+    expect(last.stdout).toMatch(/\[onload v2 → v3\] 3\/3 done/);
+    expect(last.code).toBe(0);
+    for (const n of r.nodes) {
+      const { labels } = await r.node(n);
+      expect(labels[label(kmmVersionLabel, 'onload')]).toBe('v3');
+      expect(labels[label(kmmVersionReadyLabel, 'onload')]).toBe('v3');
+      expect(labels[label(kmmVersionReadyLabel, 'sfc')]).toBe('v3');
+      expect(labels[stateLabel(r.namespace)]).toBe('upgrade-done');
+      expect(labels[pausedLabel(r.namespace)]).toBeUndefined();
+    }
+    expect(await consumers()).toEqual([]);
   });
 
   it('pre-delete evicts every pod that uses Onload; post-delete leaves the nodes clean', async () => {

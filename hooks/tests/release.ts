@@ -178,7 +178,7 @@ export class TestRelease {
   }
 
   /** Starts the labeller on the host with the labeller Deployment's environment and ServiceAccount. */
-  async startLabeller(version: string): Promise<{ stop: () => Promise<RunResult> }> {
+  async startLabeller(version: string): Promise<Running> {
     // Rendered with the labeller on; the release itself keeps it off so only this one runs.
     const valuesFile = await this.values(version, { labeller: { enabled: true } });
     const kubeconfig = await this.serviceAccount(
@@ -193,29 +193,25 @@ export class TestRelease {
       'Deployment',
       `${releaseName}-labeller`,
     );
-    const child = spawn(process.execPath, [entryScript('labeller')], {
-      env: { PATH: process.env.PATH ?? '', ...env, KUBECONFIG: kubeconfig },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    return startProcess(entryScript('labeller'), { ...env, KUBECONFIG: kubeconfig });
+  }
+
+  /**
+   * Starts a hook entry point as `phase` does, without waiting for it. `podName` stands for the
+   * Job pod the run would be: a run killed and replaced by another is then recognisably gone
+   * (no such pod), as in the cluster, so the next run takes its Lease over at once.
+   */
+  async startPhase(entry: EntryPoint, valuesFile: string, podName: string): Promise<Running> {
+    const env = await containerEnv(
+      this.rendering(valuesFile, 'templates/hooks-jobs.yaml'),
+      'Job',
+      `${releaseName}-${entry}`,
+    );
+    return startProcess(entryScript(entry), {
+      ...env,
+      POD_NAME: podName,
+      KUBECONFIG: this.hooksKubeconfig,
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-    });
-    const exited = new Promise<RunResult>((resolve) => {
-      child.on('close', (code) => {
-        resolve({ code: code ?? 1, stdout, stderr });
-      });
-    });
-    return {
-      stop: () => {
-        child.kill('SIGTERM');
-        return exited;
-      },
-    };
   }
 
   async node(name: string): Promise<NodeMeta> {
@@ -236,6 +232,41 @@ export class TestRelease {
     await deleteNamespace(this.namespace);
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A hook or the labeller running on the host. */
+export interface Running {
+  /** What it has printed so far (stdout and stderr). */
+  readonly output: () => string;
+  /** Sends `signal` (SIGTERM by default) and resolves once it has exited. */
+  readonly stop: (signal?: NodeJS.Signals) => Promise<RunResult>;
+}
+
+function startProcess(script: string, env: Record<string, string>): Running {
+  const child = spawn(process.execPath, [script], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d;
+  });
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+  });
+  const exited = new Promise<RunResult>((resolve) => {
+    child.on('close', (code) => {
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+  return {
+    output: () => stdout + stderr,
+    stop: (signal = 'SIGTERM') => {
+      child.kill(signal);
+      return exited;
+    },
+  };
 }
 
 function entryScript(entry: EntryPoint): string {

@@ -64,6 +64,18 @@ describe('test bed', () => {
   });
 
   it('schedules exactly one Ready DaemonSet pod per node', async () => {
+    const nodes = testbed().nodes;
+    // Only the bed's own nodes: other test files sharing the bed add nodes of their own.
+    const ownNodes = {
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          // Terms are ORed; a field selector term takes one name.
+          nodeSelectorTerms: nodes.map((name) => ({
+            matchFields: [{ key: 'metadata.name', operator: 'In', values: [name] }],
+          })),
+        },
+      },
+    };
     const ds = {
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',
@@ -72,12 +84,15 @@ describe('test bed', () => {
         selector: { matchLabels: { app: 'per-node' } },
         template: {
           metadata: { labels: { app: 'per-node' } },
-          spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox' }] },
+          spec: {
+            affinity: ownNodes,
+            terminationGracePeriodSeconds: 1,
+            containers: [{ name: 'c', image: 'busybox' }],
+          },
         },
       },
     };
     await kubectl(['apply', '-f', '-'], { input: stringify(ds) });
-    const nodes = testbed().nodes;
     const pods = await waitFor(
       'one Ready pod per node',
       async () => {
