@@ -25,6 +25,12 @@ function moduleCell(node: NodeSnapshot, namespace: string, module: string): stri
   return `${wanted ?? '-'} / ${loadedText}`;
 }
 
+/** Whether the device plugin may run on the node: not selected (-), paused by the rollout, or not. */
+function devicePluginCell(node: NodeSnapshot, namespace: string): string {
+  if (node.labels[kmmVersionLabel(namespace, moduleNames.onload)] === undefined) return '-';
+  return node.labels[pausedLabel(namespace)] !== undefined ? 'paused' : 'scheduled';
+}
+
 export function renderTable(
   nodes: readonly NodeSnapshot[],
   namespace: string,
@@ -49,7 +55,7 @@ export function renderTable(
       stateText,
       moduleCell(node, namespace, moduleNames.onload),
       ...(sfc ? [moduleCell(node, namespace, moduleNames.sfc)] : []),
-      node.labels[pausedLabel(namespace)] !== undefined ? 'paused' : 'scheduled',
+      devicePluginCell(node, namespace),
       node.allocatableOnload ?? '-',
     ];
   });
