@@ -29,6 +29,21 @@ import {
 import { defaultNamespace, helmMajors, render } from './lib/render.ts';
 
 const ns = defaultNamespace;
+
+/** Every verb of every [group, resource, verbs] is allowed; a failure names the missing one. */
+function expectAllowed(
+  rules: Parameters<typeof allows>[0],
+  needed: readonly (readonly [string, string, readonly string[]])[],
+): void {
+  for (const [group, resource, verbs] of needed)
+    for (const verb of verbs)
+      expect([group, resource, verb, allows(rules, group, resource, verb)]).toEqual([
+        group,
+        resource,
+        verb,
+        true,
+      ]);
+}
 const allEvents = [
   'pre-install',
   'pre-upgrade',
@@ -257,15 +272,7 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
       ['kmm.sigs.x-k8s.io', 'modules', ['list']],
       ['apps', 'deployments', ['list']],
     ];
-    for (const [group, resource, verbs] of needed) {
-      for (const verb of verbs)
-        expect([group, resource, verb, allows(rules, group, resource, verb)]).toEqual([
-          group,
-          resource,
-          verb,
-          true,
-        ]);
-    }
+    expectAllowed(rules, needed);
     expect(allows(rules, '', 'nodes', 'delete')).toBe(false);
     expect(allows(rules, '', 'pods', 'create')).toBe(false);
     expect(allows(rules, '', 'secrets', 'get')).toBe(false);
@@ -284,15 +291,7 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
       ['coordination.k8s.io', 'leases', ['get', 'create', 'update', 'patch', 'delete']],
       ['', 'pods', ['get', 'list', 'watch', 'delete']],
     ];
-    for (const [group, resource, verbs] of needed) {
-      for (const verb of verbs)
-        expect([group, resource, verb, allows(rules, group, resource, verb)]).toEqual([
-          group,
-          resource,
-          verb,
-          true,
-        ]);
-    }
+    expectAllowed(rules, needed);
     expect(allows(rules, 'kmm.sigs.x-k8s.io', 'modules', 'patch')).toBe(false);
     expect(allows(rules, 'apps', 'daemonsets', 'get')).toBe(false);
     expect(find(objects, 'Role', 'onload-hooks').metadata.namespace).toBe(ns);

@@ -109,16 +109,7 @@ async function rollout(
     title: record ? `onload ${record.fromVersion ?? '?'} → ${version}` : `onload ${version}`,
     parallel: policy.maxParallel,
   });
-  const executor = new Executor({
-    port,
-    nodes: world.nodes,
-    evictions: world.evictions,
-    events,
-    log,
-    now: () => clock.now(),
-    namespace: config.namespace,
-    crName: config.crName,
-  });
+  const executor = Executor.forPhase(ctx, world, events);
   const statusOf = (plan: Pick<RolloutPlan, 'reports' | 'failures' | 'outcome'>, line: string) =>
     computeStatus({
       now: clock.now(),

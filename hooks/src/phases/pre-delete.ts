@@ -51,16 +51,7 @@ export async function runPreDelete(ctx: PhaseContext): Promise<PhaseResult> {
       { namespace: config.namespace, crName: config.crName, identity: config.identity },
       log,
     );
-    const executor = new Executor({
-      port,
-      nodes: world.nodes,
-      evictions: world.evictions,
-      events,
-      log,
-      now: () => clock.now(),
-      namespace: config.namespace,
-      crName: config.crName,
-    });
+    const executor = Executor.forPhase(ctx, world, events);
     const startedAt = clock.now();
     let announced = new Set<string>();
     let warned = false;

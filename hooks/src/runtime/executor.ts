@@ -7,6 +7,8 @@ import { isInProgressState } from '../model/node-facts.ts';
 import type { Action, EvictionRecord, Transition } from '../planner/types.ts';
 import type { EventRecorder } from './events.ts';
 import { runGrouped } from './grouped.ts';
+import type { PhaseContext } from './run.ts';
+import type { RolloutWorld } from './world.ts';
 import type { Store } from './store.ts';
 import type { NodeView } from '../kube/port.ts';
 
@@ -40,6 +42,21 @@ export class Executor {
 
   constructor(deps: ExecutorDeps) {
     this.d = deps;
+  }
+
+  /** The executor of a phase: acts on the world's nodes, records the world's evictions. */
+  static forPhase(ctx: PhaseContext, world: RolloutWorld, events: EventRecorder): Executor {
+    const { port, config, log, clock } = ctx;
+    return new Executor({
+      port,
+      nodes: world.nodes,
+      evictions: world.evictions,
+      events,
+      log,
+      now: () => clock.now(),
+      namespace: config.namespace,
+      crName: config.crName,
+    });
   }
 
   async run(actions: readonly Action[]): Promise<ExecutionResult> {
