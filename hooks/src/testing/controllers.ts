@@ -9,6 +9,7 @@ import {
   pausedLabel,
   type ModuleKey,
 } from '../contract.ts';
+import { mergeStringMap } from './merge-patch.ts';
 import { matches, type Selector } from '../kube/selectors.ts';
 import { nodeServicePods } from '../model/pods.ts';
 import { services } from './fixtures.ts';
@@ -66,7 +67,7 @@ export function kmm(o: KmmOptions): Controller {
           })),
       });
       if (Object.keys(ops).length > 0)
-        kube.editNode(node.name, (n) => ({ labels: applyOps(n.labels, ops) }));
+        kube.editNode(node.name, (n) => ({ labels: mergeStringMap(n.labels, ops) }));
     }
   };
 }
@@ -97,13 +98,4 @@ export function daemonSets(o: DaemonSetOptions): Controller {
         kube.editNode(node.name, () => ({ onloadAllocatable: allocatable }));
     }
   };
-}
-
-function applyOps(
-  base: Readonly<Record<string, string>>,
-  ops: Readonly<Record<string, string | null>>,
-): Record<string, string> {
-  const out = Object.fromEntries(Object.entries(base).filter(([k]) => ops[k] !== null));
-  for (const [k, v] of Object.entries(ops)) if (v !== null) out[k] = v;
-  return out;
 }

@@ -23,6 +23,7 @@ import type {
   Sink,
 } from '../kube/port.ts';
 import { matches, parse, type Selector } from '../kube/selectors.ts';
+import { mergeStringMap } from './merge-patch.ts';
 import { podKey } from '../model/pods.ts';
 
 interface Watcher<T> {
@@ -176,8 +177,8 @@ export class MemoryKube implements KubePort {
       return Promise.resolve({ kind: 'conflict' });
     const next = this.putNode({
       ...node,
-      labels: apply(node.labels, patch.labels ?? {}),
-      annotations: apply(node.annotations, patch.annotations ?? {}),
+      labels: mergeStringMap(node.labels, patch.labels ?? {}),
+      annotations: mergeStringMap(node.annotations, patch.annotations ?? {}),
     });
     return Promise.resolve({ kind: 'patched', object: next });
   }
@@ -327,7 +328,10 @@ export class MemoryKube implements KubePort {
   ): Promise<boolean> {
     this.count('patchOnloadAnnotations');
     if (!this.onload) return Promise.resolve(false);
-    this.putOnload({ ...this.onload, annotations: apply(this.onload.annotations, annotations) });
+    this.putOnload({
+      ...this.onload,
+      annotations: mergeStringMap(this.onload.annotations, annotations),
+    });
     return Promise.resolve(true);
   }
 
@@ -375,15 +379,6 @@ export class MemoryKube implements KubePort {
     this.events.push(event);
     return Promise.resolve();
   }
-}
-
-function apply(
-  base: Readonly<Record<string, string>>,
-  ops: Readonly<Record<string, string | null>>,
-): Record<string, string> {
-  const out = Object.fromEntries(Object.entries(base).filter(([k]) => ops[k] !== null));
-  for (const [k, v] of Object.entries(ops)) if (v !== null) out[k] = v;
-  return out;
 }
 
 function podFilter(query: PodQuery): (p: PodView) => boolean {

@@ -9,6 +9,7 @@ import {
   pausedLabel,
   type ModuleKey,
 } from '../contract.ts';
+import { mergeStringMap } from './merge-patch.ts';
 import type { NmcView, NodeView, PodView } from '../kube/port.ts';
 import { isInProgressState, readNodeFacts } from '../model/node-facts.ts';
 import { consumers, nodeServicePods, podKey } from '../model/pods.ts';
@@ -191,8 +192,8 @@ export class Sim {
     if (node.resourceVersion !== a.resourceVersion) return; // 409: the planner re-reads
     const ns = this.policy.namespace;
     const before = readNodeFacts(node, ns);
-    const labels = applyOps(node.labels, a.labels);
-    const annotations = applyOps(node.annotations, a.annotations);
+    const labels = mergeStringMap(node.labels, a.labels);
+    const annotations = mergeStringMap(node.annotations, a.annotations);
     const next = { ...node, labels, annotations, resourceVersion: String(++this.rv) };
     const after = readNodeFacts(next, ns);
     const pods = [...this.pods.values()];
@@ -274,7 +275,7 @@ export class Sim {
         if (have !== undefined && want !== have) {
           if (m === 'sfc' && loaded.onload !== undefined) continue; // in use by onload: KMM's unload fails
           loaded[m] = undefined;
-          labels = applyOps(labels, {
+          labels = mergeStringMap(labels, {
             [kmmReadyLabel(ns, m)]: null,
             [kmmVersionReadyLabel(ns, m)]: null,
           });
@@ -302,13 +303,4 @@ export class Sim {
       });
     }
   }
-}
-
-function applyOps(
-  base: Readonly<Record<string, string>>,
-  ops: Readonly<Record<string, string | null>>,
-): Record<string, string> {
-  const out = Object.fromEntries(Object.entries(base).filter(([k]) => ops[k] !== null));
-  for (const [k, v] of Object.entries(ops)) if (v !== null) out[k] = v;
-  return out;
 }
