@@ -51,8 +51,8 @@ export class Progress {
         step: r.step,
       });
     }
-    const summary = this.summary(plan.reports, now);
-    const counts = summary.replace(/ \u00b7 elapsed.*$/, '');
+    const counts = this.counts(plan.reports);
+    const summary = this.withTiming(counts, plan.reports, now);
     if (counts !== this.lastCounts || now - this.lastSummaryAt >= (this.o.everyMs ?? 30_000)) {
       this.o.log.info(summary);
       this.lastCounts = counts;
@@ -62,15 +62,26 @@ export class Progress {
   }
 
   summary(reports: readonly NodeReport[], now: number): string {
-    const n = (c: NodeReport['category']): number => reports.filter((r) => r.category === c).length;
-    const active = reports.filter((r) => r.category === 'active');
-    const remaining = n('pending') + n('retry') + active.length;
+    return this.withTiming(this.counts(reports), reports, now);
+  }
+
+  private withTiming(counts: string, reports: readonly NodeReport[], now: number): string {
+    const remaining = reports.filter(
+      (r) => r.category === 'pending' || r.category === 'retry' || r.category === 'active',
+    ).length;
     const elapsed = now - this.startedAt;
     let eta = '';
     if (this.finished.size > 0 && remaining > 0) {
       const perNode = elapsed / this.finished.size;
       eta = ` · ETA ~${formatDuration((perNode * remaining) / Math.max(1, this.o.parallel))}`;
     }
+    return `[${this.o.title}] ${counts} · elapsed ${formatDuration(elapsed)}${eta}`;
+  }
+
+  /** Nodes by category, and what the active ones are doing (the summary without its timing). */
+  private counts(reports: readonly NodeReport[]): string {
+    const n = (c: NodeReport['category']): number => reports.filter((r) => r.category === c).length;
+    const active = reports.filter((r) => r.category === 'active');
     const parts = [
       `${n('done')}/${reports.length} done`,
       ...(active.length > 0
@@ -84,6 +95,6 @@ export class Progress {
       ...(n('deferred') > 0 ? [`${n('deferred')} NotReady/cordoned`] : []),
       ...(n('skipped') > 0 ? [`${n('skipped')} skipped`] : []),
     ];
-    return `[${this.o.title}] ${parts.join(' · ')} · elapsed ${formatDuration(elapsed)}${eta}`;
+    return parts.join(' · ');
   }
 }
