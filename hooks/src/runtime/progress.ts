@@ -61,10 +61,6 @@ export class Progress {
     return summary;
   }
 
-  summary(reports: readonly NodeReport[], now: number): string {
-    return this.withTiming(this.counts(reports), reports, now);
-  }
-
   private withTiming(counts: string, reports: readonly NodeReport[], now: number): string {
     const remaining = reports.filter(
       (r) => r.category === 'pending' || r.category === 'retry' || r.category === 'active',
