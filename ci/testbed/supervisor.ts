@@ -30,7 +30,7 @@ export function startProcess(
 export function startWatchdog(stateDir: string, ownerPid: number): void {
   const child = spawn(
     'bash',
-    [join(import.meta.dirname, 'watchdog.sh'), String(ownerPid), stateDir],
+    [join(import.meta.dirname, 'watchdog.sh'), String(ownerPid), stateDir, process.execPath],
     {
       detached: true,
       stdio: 'ignore',

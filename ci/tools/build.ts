@@ -4,7 +4,13 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../lib/process.ts';
 import { formatSeconds, heartbeat, type Progress } from '../lib/progress.ts';
-import { sourceModules, tools, type SourceModuleName, type ToolName } from './catalog.ts';
+import {
+  sourceModules,
+  tools,
+  type BuiltTool,
+  type SourceModuleName,
+  type ToolName,
+} from './catalog.ts';
 
 const wrappersDir = import.meta.dirname;
 
@@ -16,8 +22,8 @@ export function toolsCacheDir(): string {
 }
 
 function toolBinDir(name: ToolName): string {
-  const tool = tools[name];
-  return join(toolsCacheDir(), `${tool.dir}-${tool.version}`, 'bin');
+  const tool: BuiltTool = tools[name];
+  return join(toolsCacheDir(), `${tool.cacheName ?? tool.dir}-${tool.version}`, 'bin');
 }
 
 /**
