@@ -25,6 +25,10 @@ const steps: Step[] = [
     command: ['node', ...jest, '--selectProjects', 'unit', ...jestArgs],
   },
   {
+    name: 'real-node host tests (a killed bed leaves nothing)',
+    command: ['node', ...jest, '--selectProjects', 'host', '--runInBand', ...jestArgs],
+  },
+  {
     name: 'test-bed tests',
     command: ['node', ...jest, '--selectProjects', 'cluster', '--runInBand', ...jestArgs],
   },
@@ -43,7 +47,7 @@ function runStep(step: Step): Promise<number> {
 
 const started = Date.now();
 await ensureTools(
-  ['kubernetes', 'etcd', 'kwok', 'helm3', 'helm4', 'chartTesting'],
+  ['kubernetes', 'kubelet', 'etcd', 'kwok', 'helm3', 'helm4', 'chartTesting'],
   progressTo('tools'),
 );
 for (const step of steps) {
