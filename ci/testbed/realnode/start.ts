@@ -173,9 +173,12 @@ async function describeArchive(archive: string): Promise<ImportedImage> {
     manifests?: { digest: string; annotations?: Record<string, string> }[];
   };
   const entry = index.manifests?.[0];
-  const reference = entry?.annotations?.['io.containerd.image.name'];
-  if (!entry || !reference)
-    throw new Error(`${archive}: no image with an io.containerd.image.name annotation`);
+  // containerd's own annotation, or a full reference as skopeo writes it into ref.name
+  const reference =
+    entry?.annotations?.['io.containerd.image.name'] ??
+    entry?.annotations?.['org.opencontainers.image.ref.name'];
+  if (!entry || !reference?.includes('/'))
+    throw new Error(`${archive}: its index names no image reference (registry/repository:tag)`);
   const manifest = (await archiveJson(archive, `blobs/sha256/${entry.digest.slice(7)}`)) as {
     config?: { digest: string };
   };
