@@ -42,7 +42,12 @@ export function startWatchdog(stateDir: string, ownerPid: number): void {
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  // A zombie (exited, its parent gone and not yet reaped by init) is not alive.
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }

@@ -5,10 +5,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { progressTo } from '../../lib/progress.ts';
 import { waitFor } from '../../lib/wait.ts';
-import { recordedPids } from '../supervisor.ts';
+import { isAlive, recordedPids } from '../supervisor.ts';
 import { hostSnapshot } from './host-snapshot.ts';
 import { sweepDeadRealNode } from './sweep.ts';
 
@@ -72,7 +71,11 @@ describe('a killed bed with a real node', () => {
     child.kill('SIGKILL');
     // Everything of the bed dies at once (as in a killed session), leaving containers behind.
     for (const pid of recordedPids(stateDir)) kill(-pid);
-    await sleep(1000);
+    await waitFor(
+      'the bed’s processes to die',
+      () => Promise.resolve(!recordedPids(stateDir).some(isAlive)),
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     expect((await hostSnapshot()).bridge).toBe(true);
 
     await sweepDeadRealNode(progressTo('sweep'));
