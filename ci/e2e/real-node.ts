@@ -65,6 +65,8 @@ function seen(pod: V1Pod, deleted: boolean): SeenPod {
 export class OurPodsRecorder {
   private readonly last = new Map<string, SeenPod>();
   private abort: AbortController | undefined;
+  private resourceVersion: string | undefined;
+  private stopped = false;
   private readonly kubeconfig = new KubeConfig();
   private readonly namespace: string;
 
@@ -74,13 +76,18 @@ export class OurPodsRecorder {
   }
 
   async start(): Promise<void> {
+    const query: Record<string, string> = {
+      labelSelector: 'app.kubernetes.io/name=onload,app.kubernetes.io/component in (hook,labeller)',
+      allowWatchBookmarks: 'true',
+    };
+    if (this.resourceVersion) query.resourceVersion = this.resourceVersion;
     this.abort = await new Watch(this.kubeconfig).watch(
       `/api/v1/namespaces/${this.namespace}/pods`,
-      {
-        labelSelector:
-          'app.kubernetes.io/name=onload,app.kubernetes.io/component in (hook,labeller)',
-      },
+      query,
       (type, pod: V1Pod) => {
+        // ERROR: e.g. 410 Gone for a too old resourceVersion; the next watch starts afresh.
+        if (type === 'ERROR') this.resourceVersion = undefined;
+        else if (pod.metadata?.resourceVersion) this.resourceVersion = pod.metadata.resourceVersion;
         const uid = pod.metadata?.uid;
         if (!uid || (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED')) return;
         const previous = this.last.get(uid);
@@ -91,11 +98,15 @@ export class OurPodsRecorder {
           previous?.phase === 'Succeeded' ? { ...previous, deleted: next.deleted } : next,
         );
       },
-      () => undefined,
+      () => {
+        // The API server ends watches after a while: resume where this one stopped.
+        if (!this.stopped) void this.start();
+      },
     );
   }
 
   stop(): void {
+    this.stopped = true;
     this.abort?.abort();
   }
 
