@@ -20,6 +20,7 @@ import {
   hooksImageOf,
   notOnRealNode,
   OurPodsRecorder,
+  peakMemorySummary,
   realNodeValues,
 } from './real-node.ts';
 import { rollback, uninstall, upgradeInstall } from './release.ts';
@@ -303,6 +304,9 @@ describe('Helm 3 lifecycle', () => {
 
   it('9. every hook and labeller pod of the lifecycle ran on the real node from this run’s image', () => {
     const all = ourPods.pods();
+    console.log(
+      `peak memory of our pods' cgroups on the real node (memory.max_usage_in_bytes, container + pause): hooks ${peakMemorySummary(ourPods.pods('hook'))}, labeller ${peakMemorySummary(ourPods.pods('labeller'))}`,
+    );
     expect(
       all.filter((p) => p.component === 'hook' && p.phase === 'Succeeded').length,
     ).toBeGreaterThan(4);

@@ -3,6 +3,7 @@
 // where and from which image they ran.
 import type { V1Pod } from '@kubernetes/client-node';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
 import type { ClusterState } from '../testbed/cluster.ts';
 import { realNodeName, realNodeScheduling } from '../testbed/realnode/config.ts';
 import type { ImportedImage } from '../testbed/realnode/start.ts';
@@ -45,6 +46,21 @@ export interface SeenPod {
   readonly imageId: string;
   readonly running: boolean;
   readonly deleted: boolean;
+  /** memory.max_usage_in_bytes of the pod's cgroup (cgroup v1; its container + pause), 0 if unread. */
+  readonly peakMemoryBytes: number;
+}
+
+/** Peak memory the kernel charged to a pod's cgroup on the real node (cgroup v1 memory). */
+export function podCgroupPeakBytes(uid: string): number {
+  for (const qos of ['burstable/', 'besteffort/', '']) {
+    try {
+      const file = `/sys/fs/cgroup/memory/kubepods/${qos}pod${uid}/memory.max_usage_in_bytes`;
+      return Number(readFileSync(file, 'utf8').trim());
+    } catch {
+      // not this QoS class, or gone
+    }
+  }
+  return 0;
 }
 
 function seen(pod: V1Pod, deleted: boolean): SeenPod {
@@ -58,6 +74,7 @@ function seen(pod: V1Pod, deleted: boolean): SeenPod {
     imageId: status?.imageID ?? '',
     running: status?.state?.running !== undefined,
     deleted,
+    peakMemoryBytes: deleted ? 0 : podCgroupPeakBytes(pod.metadata?.uid ?? ''),
   };
 }
 
@@ -93,9 +110,12 @@ export class OurPodsRecorder {
         const previous = this.last.get(uid);
         const next = seen(pod, type === 'DELETED');
         // A deleted pod keeps the last status it had (its final event may lack container state).
+        const peakMemoryBytes = Math.max(previous?.peakMemoryBytes ?? 0, next.peakMemoryBytes);
         this.last.set(
           uid,
-          previous?.phase === 'Succeeded' ? { ...previous, deleted: next.deleted } : next,
+          previous?.phase === 'Succeeded'
+            ? { ...previous, deleted: next.deleted, peakMemoryBytes }
+            : { ...next, peakMemoryBytes },
         );
       },
       () => {
@@ -127,4 +147,12 @@ export function notOnRealNode(pods: readonly SeenPod[], image: ImportedImage): S
   return pods.filter(
     (p) => p.node !== realNodeName || (p.imageId !== '' && !fromImage(p.imageId, image)),
   );
+}
+
+/** "min–max MiB over n pods" of the pods' peak cgroup memory (pods with a reading only). */
+export function peakMemorySummary(pods: readonly SeenPod[]): string {
+  const peaks = pods.map((p) => p.peakMemoryBytes).filter((b) => b > 0);
+  if (peaks.length === 0) return 'no reading';
+  const mib = (b: number): string => (b / 2 ** 20).toFixed(0);
+  return `${mib(Math.min(...peaks))}–${mib(Math.max(...peaks))} MiB over ${peaks.length} pods`;
 }
