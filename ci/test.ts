@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { formatSeconds, progressTo } from './lib/progress.ts';
 import { repoRoot } from './lib/helm.ts';
+import { checkRealNodePrerequisites } from './testbed/realnode/prerequisites.ts';
 import { ensureTools } from './tools/build.ts';
 
 const progress = progressTo('test');
@@ -50,6 +51,8 @@ await ensureTools(
   ['kubernetes', 'kubelet', 'etcd', 'kwok', 'helm3', 'helm4', 'chartTesting'],
   progressTo('tools'),
 );
+// The cluster tests run our pods on a real kubelet node: fail now, naming what this machine lacks.
+await checkRealNodePrerequisites(progressTo('real node'));
 for (const step of steps) {
   const stepStarted = Date.now();
   progress(`${step.name} ...`);
