@@ -30,6 +30,7 @@ import { createPki } from './pki.ts';
 import { freePorts } from './ports.ts';
 import { sweepDeadRealNode } from './realnode/sweep.ts';
 import {
+  prepareRealNode,
   startRealNode,
   stopRealNode,
   type RealNodeOptions,
@@ -125,6 +126,7 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
   const started = Date.now();
   await ensureTools(['kubernetes', 'etcd', 'kwok'], progress);
   await sweepDeadRealNode(progress);
+  if (options.realNode) await prepareRealNode(progress);
   const stateDir = await mkdtemp(join(tmpdir(), 'onload-testbed-'));
   if (options.ownerPid !== undefined) {
     await writeFile(join(stateDir, 'pids'), '');

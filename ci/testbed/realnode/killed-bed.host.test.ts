@@ -7,6 +7,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { progressTo } from '../../lib/progress.ts';
 import { waitFor } from '../../lib/wait.ts';
+import { startCluster } from '../cluster.ts';
 import { isAlive, recordedPids } from '../supervisor.ts';
 import { hostSnapshot } from './host-snapshot.ts';
 import { sweepDeadRealNode } from './sweep.ts';
@@ -55,6 +56,9 @@ describe('a killed bed with a real node', () => {
     expect(running.bridge).toBe(true);
     expect(running.kubepodsCgroups.length).toBeGreaterThan(0);
     expect(running.runtimeProcesses.length).toBeGreaterThan(0);
+    await expect(
+      startCluster({ nodes: 1, realNode: {}, progress: progressTo('second bed') }),
+    ).rejects.toThrow(`a real node already runs on this machine (test bed ${stateDir})`);
 
     child.kill('SIGKILL');
     await waitFor('the watchdog to remove the bed', () => Promise.resolve(!existsSync(stateDir)), {

@@ -252,15 +252,25 @@ async function startKubelet(
   );
 }
 
+/**
+ * What a real node needs before a bed starts (so a machine that cannot run one fails before the
+ * control plane is up): prerequisites, the kubelet, the pause image, no live real node. Returns
+ * the pause image archive.
+ */
+export async function prepareRealNode(progress: Progress): Promise<string> {
+  await checkRealNodePrerequisites(progress);
+  await claimMachine(progress);
+  await ensureTool('kubelet', progress);
+  return ensurePauseImage(progress);
+}
+
 export async function startRealNode(
   ctx: RealNodeContext,
   options: RealNodeOptions,
   progress: Progress,
 ): Promise<RealNodeState> {
   const started = Date.now();
-  await checkRealNodePrerequisites(progress);
-  await ensureTool('kubelet', progress);
-  const pauseArchive = await ensurePauseImage(progress);
+  const pauseArchive = await prepareRealNode(progress);
   await claimMachine(progress);
   const paths = realNodePaths(ctx.stateDir);
   let record = await baseline(ctx, paths);
