@@ -17,6 +17,7 @@ import { InvariantChecker } from '../e2e/invariants.ts';
 import { ClusterObserver } from '../e2e/observer.ts';
 import { upgradeInstall, type Release } from '../e2e/release.ts';
 import { hooksImageOf, OurPodsRecorder, realNodeValues } from '../e2e/real-node.ts';
+import { realNodeName } from '../testbed/realnode/config.ts';
 import { onloadValues, type Values } from '../e2e/values.ts';
 import { sampleWorkloads, workloadNamespace } from '../e2e/workloads.ts';
 import { renderSummary, renderTable, type NodeSnapshot, type NodeTimeline } from './view.ts';
@@ -49,7 +50,11 @@ async function nodeSnapshots(kubeconfig: string): Promise<NodeSnapshot[]> {
     '-o',
     'json',
   ]);
-  return (JSON.parse(stdout) as NodeList).items.map((n) => ({
+  // The real node runs only our own pods; the rollout table shows the worker nodes.
+  const workers = (JSON.parse(stdout) as NodeList).items.filter(
+    (n) => n.metadata.name !== realNodeName,
+  );
+  return workers.map((n) => ({
     name: n.metadata.name,
     labels: n.metadata.labels ?? {},
     annotations: n.metadata.annotations ?? {},
