@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { formatSeconds, progressTo } from './lib/progress.ts';
 import { repoRoot } from './lib/helm.ts';
+import { checkRealNodePrerequisites } from './testbed/realnode/prerequisites.ts';
 import { ensureTools } from './tools/build.ts';
 import { ensurePythonTools } from './tools/python-tools.ts';
 
@@ -26,6 +27,10 @@ const steps: Step[] = [
     command: ['node', ...jest, '--selectProjects', 'unit', ...jestArgs],
   },
   {
+    name: 'real-node host tests (a killed bed leaves nothing)',
+    command: ['node', ...jest, '--selectProjects', 'host', '--runInBand', ...jestArgs],
+  },
+  {
     name: 'test-bed tests',
     command: ['node', ...jest, '--selectProjects', 'cluster', '--runInBand', ...jestArgs],
   },
@@ -44,10 +49,12 @@ function runStep(step: Step): Promise<number> {
 
 const started = Date.now();
 await ensureTools(
-  ['kubernetes', 'etcd', 'kwok', 'helm3', 'helm4', 'chartTesting'],
+  ['kubernetes', 'kubelet', 'etcd', 'kwok', 'helm3', 'helm4', 'chartTesting'],
   progressTo('tools'),
 );
 await ensurePythonTools(progressTo('tools'));
+// The cluster tests run our pods on a real kubelet node: fail now, naming what this machine lacks.
+await checkRealNodePrerequisites(progressTo('real node'));
 for (const step of steps) {
   const stepStarted = Date.now();
   progress(`${step.name} ...`);

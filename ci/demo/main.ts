@@ -1,11 +1,13 @@
 // npm run demo [-- --keep] [--nodes N]
 // On the local test bed: install the chart (Onload A), start accelerated workloads, upgrade to
-// Onload B with a live per-node view of the ordered rollout, print a summary, tear down.
+// Onload B with a live per-node view of the ordered rollout, print a summary, tear down. The
+// chart's hook Jobs and labeller run as real containers of the hooks image (built from this
+// checkout) on the bed's real kubelet node.
 import { isatty } from 'node:tty';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import { pausedLabel, stateLabel } from '../../hooks/src/contract.ts';
-import { buildHooks } from '../../hooks/build.ts';
+import { ensureHooksImage } from '../image/hooks-image.ts';
 import { run } from '../lib/process.ts';
 import { formatSeconds, progressTo } from '../lib/progress.ts';
 import { binaryPath, ensureTools } from '../tools/build.ts';
@@ -14,7 +16,9 @@ import { installCrds, thirdPartyCrdPaths } from '../testbed/crds.ts';
 import { InvariantChecker } from '../e2e/invariants.ts';
 import { ClusterObserver } from '../e2e/observer.ts';
 import { upgradeInstall, type Release } from '../e2e/release.ts';
-import { onloadValues } from '../e2e/values.ts';
+import { hooksImageOf, OurPodsRecorder, realNodeValues } from '../e2e/real-node.ts';
+import { realNodeName } from '../testbed/realnode/config.ts';
+import { onloadValues, type Values } from '../e2e/values.ts';
 import { sampleWorkloads, workloadNamespace } from '../e2e/workloads.ts';
 import { renderSummary, renderTable, type NodeSnapshot, type NodeTimeline } from './view.ts';
 
@@ -46,7 +50,11 @@ async function nodeSnapshots(kubeconfig: string): Promise<NodeSnapshot[]> {
     '-o',
     'json',
   ]);
-  return (JSON.parse(stdout) as NodeList).items.map((n) => ({
+  // The real node runs only our own pods; the rollout table shows the worker nodes.
+  const workers = (JSON.parse(stdout) as NodeList).items.filter(
+    (n) => n.metadata.name !== realNodeName,
+  );
+  return workers.map((n) => ({
     name: n.metadata.name,
     labels: n.metadata.labels ?? {},
     annotations: n.metadata.annotations ?? {},
@@ -99,25 +107,51 @@ async function watchRollout(
 }
 
 const nodes = Number(flags.nodes);
-await ensureTools(['kubernetes', 'etcd', 'kwok', 'helm3'], progressTo('tools'));
-say('bundling the hook entry points (what the hooks image holds under /app)');
-await buildHooks();
+await ensureTools(['kubernetes', 'kubelet', 'etcd', 'kwok', 'helm3'], progressTo('tools'));
+say('the hooks image (built once per content of hooks/, cached)');
+const hooksImage = await ensureHooksImage(progressTo('image'));
+say(`${hooksImage.reference} (${hooksImage.digest})`);
 const bed = await startCluster({
   nodes,
   progress: progressTo('testbed'),
   agents: {},
+  realNode: { images: [hooksImage.archive] },
   ...(flags.keep ? {} : { ownerPid: process.pid }),
 });
 try {
   await installCrds(bed.kubeconfig, await thirdPartyCrdPaths());
   const release: Release = { name: 'onload', namespace, helm: 3, kubeconfig: bed.kubeconfig };
+  const realNode = realNodeValues(hooksImageOf(bed));
+  const values = (version: string): Values => onloadValues(version, realNode);
+  const ourPods = new OurPodsRecorder(bed.kubeconfig, namespace);
+  await ourPods.start();
+  const showOurPods = async (): Promise<void> => {
+    const ran = ourPods.pods().filter((p) => p.component === 'hook');
+    say(
+      `hook pods so far: ${ran.map((p) => `${p.name} ${p.phase} on ${p.node}`).join(', ') || 'none'}`,
+    );
+    const { stdout } = await run(binaryPath('kubernetes', 'kubectl'), [
+      '--kubeconfig',
+      bed.kubeconfig,
+      'get',
+      'pods',
+      '-n',
+      namespace,
+      '-l',
+      'app.kubernetes.io/component in (hook,labeller)',
+      '-o',
+      'wide',
+    ]);
+    console.log(stdout.trimEnd());
+  };
 
   say(
     `helm install onload (Onload ${fromVersion}) on ${nodes} nodes — the post-install hook waits until every selected node has the driver and a Ready device plugin`,
   );
-  const install = await upgradeInstall(release, onloadValues(fromVersion));
+  const install = await upgradeInstall(release, values(fromVersion));
   if (install.code !== 0) throw new Error(`helm install failed:\n${install.stderr}`);
-  say(`installed in ${install.seconds.toFixed(0)}s`);
+  say(`installed in ${install.seconds.toFixed(0)}s; our pods, real containers on the real node:`);
+  await showOurPods();
   console.log(
     renderTable(await nodeSnapshots(bed.kubeconfig), namespace, Date.now(), true).join('\n'),
   );
@@ -153,7 +187,7 @@ try {
     `helm upgrade onload to Onload ${toVersion}: the post-upgrade hook rolls the driver node by node`,
   );
   const started = Date.now();
-  const upgrade = upgradeInstall(release, onloadValues(toVersion));
+  const upgrade = upgradeInstall(release, values(toVersion));
   const timelines = await watchRollout(bed.kubeconfig, upgrade);
   const outcome = await upgrade;
   if (outcome.code !== 0) throw new Error(`helm upgrade failed:\n${outcome.stderr}`);
@@ -200,6 +234,8 @@ try {
     namespace,
   ]);
   console.log(crd.stdout.trimEnd());
+  await showOurPods();
+  ourPods.stop();
 
   if (flags.keep) {
     say('the test bed stays up. Explore it:');

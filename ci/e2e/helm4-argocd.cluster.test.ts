@@ -1,8 +1,10 @@
 // The same install → upgrade with Helm 4 (in the --wait mode the README documents) and with the
 // Argo CD flow reproduced faithfully: `helm template` only, PreSync hooks, apply, PostSync hooks.
+// The hook Jobs and the labeller run as real containers on the test bed's real node.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '../lib/wait.ts';
-import { helm, kubectl } from '../testbed/session.ts';
+import { realNodeName } from '../testbed/realnode/config.ts';
+import { helm, kubectl, testbed } from '../testbed/session.ts';
 import { ArgoCdApp } from './argocd.ts';
 import { template, uninstall, upgradeInstall } from './release.ts';
 import {
@@ -17,7 +19,29 @@ import {
   watchInvariants,
   type Watch,
 } from './scenario.ts';
-import { onloadValues } from './values.ts';
+import {
+  fromImage,
+  hooksImageOf,
+  notOnRealNode,
+  OurPodsRecorder,
+  realNodeValues,
+} from './real-node.ts';
+import { onloadValues, type Values } from './values.ts';
+
+const hooksImage = hooksImageOf(testbed());
+const valuesFor = (version: string): Values => onloadValues(version, realNodeValues(hooksImage));
+
+/** Hook Jobs completed and the labeller runs, all on the real node from this run's image. */
+function expectRealPods(pods: OurPodsRecorder): void {
+  const hooks = pods.pods('hook');
+  expect(hooks.filter((p) => p.phase === 'Succeeded').length).toBeGreaterThanOrEqual(2);
+  expect(hooks.filter((p) => p.phase === 'Failed')).toEqual([]);
+  const labeller = pods.pods('labeller').filter((p) => !p.deleted);
+  expect(labeller.map((p) => [p.node, p.running, fromImage(p.imageId, hooksImage)])).toEqual([
+    [realNodeName, true, true],
+  ]);
+  expect(notOnRealNode(pods.pods(), hooksImage)).toEqual([]);
+}
 
 async function expectAllOn(namespace: string, version: string): Promise<void> {
   const versions = await loadedVersions(namespace);
@@ -43,28 +67,32 @@ describe('Helm 4', () => {
   // post-upgrade hook does: it deadlocks. The README documents hookOnly (default) or legacy.
   const wait = ['--wait=legacy'];
   let watch: Watch;
+  const ourPods = new OurPodsRecorder(testbed().kubeconfig, ns);
 
   beforeAll(async () => {
+    await ourPods.start();
     // Helm 4 server-side applies crds/ and conflicts with a CRD another manager created (here:
     // earlier Helm 3 tests); a fresh Helm 4 install starts without it.
     await kubectl(['delete', 'crd', 'onloads.onload.amd.com', '--ignore-not-found']);
     watch = await watchInvariants({ namespace: ns, maxOutOfService: 1, sfcEnabled: true });
   });
   afterAll(async () => {
+    ourPods.stop();
     await watch.observer.stop();
   });
 
   it('installs with --wait=legacy and waits for every node to have the driver', async () => {
-    const result = await upgradeInstall(r, onloadValues('1.0.0'), wait);
+    const result = await upgradeInstall(r, valuesFor('1.0.0'), wait);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     await expectAllOn(ns, '1.0.0');
     expect((await onloadCr(r)).status?.phase).toBe('Ready');
+    expectRealPods(ourPods);
     await applyWorkloads();
   });
 
   it('upgrades with --wait=legacy through the ordered rollout', async () => {
-    const result = await upgradeInstall(r, onloadValues('2.0.0'), wait);
+    const result = await upgradeInstall(r, valuesFor('2.0.0'), wait);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     await expectAllOn(ns, '2.0.0');
@@ -90,26 +118,30 @@ describe('Argo CD', () => {
   const r = release('onload', ns, 3);
   const app = new ArgoCdApp(r.kubeconfig, ns);
   let watch: Watch;
+  const ourPods = new OurPodsRecorder(testbed().kubeconfig, ns);
 
   beforeAll(async () => {
+    await ourPods.start();
     await kubectl(['create', 'namespace', ns]);
     watch = await watchInvariants({ namespace: ns, maxOutOfService: 1, sfcEnabled: true });
   });
   afterAll(async () => {
+    ourPods.stop();
     await watch.observer.stop();
   });
 
   it('syncs a fresh install: PreSync freezes the nodes, PostSync waits for the drivers', async () => {
-    const synced = await app.sync(await template(r, onloadValues('1.0.0')));
+    const synced = await app.sync(await template(r, valuesFor('1.0.0')));
     expect(synced).toEqual({ ok: true, phase: 'PostSync', message: 'synced' });
     await expectAllOn(ns, '1.0.0');
     expect((await onloadCr(r)).status?.phase).toBe('Ready');
     expect((await helm(3, ['list', '-n', ns, '-q'])).stdout.trim()).toBe('');
+    expectRealPods(ourPods);
     await applyWorkloads();
   });
 
   it('syncs an upgrade: the same hooks decide from cluster state and roll the nodes in order', async () => {
-    const synced = await app.sync(await template(r, onloadValues('2.0.0')));
+    const synced = await app.sync(await template(r, valuesFor('2.0.0')));
     expect(synced).toEqual({ ok: true, phase: 'PostSync', message: 'synced' });
     await expectAllOn(ns, '2.0.0');
     await waitWorkloadsReady();
@@ -119,7 +151,7 @@ describe('Argo CD', () => {
   });
 
   it('a sync with nothing changed is a quick no-op', async () => {
-    const synced = await app.sync(await template(r, onloadValues('2.0.0')));
+    const synced = await app.sync(await template(r, valuesFor('2.0.0')));
     expect(synced.ok).toBe(true);
     await expectAllOn(ns, '2.0.0');
     await watch.observer.settle();
@@ -129,7 +161,7 @@ describe('Argo CD', () => {
   it('deleting the Application (PreDelete, delete, PostDelete) leaves the nodes clean', async () => {
     watch.checker.watchRollout(false);
     await deleteWorkloads();
-    const deleted = await app.deleteApp(await template(r, onloadValues('2.0.0')));
+    const deleted = await app.deleteApp(await template(r, valuesFor('2.0.0')));
     expect(deleted).toEqual({ ok: true, phase: 'PostDelete', message: 'deleted' });
     await expectClean(ns);
   });

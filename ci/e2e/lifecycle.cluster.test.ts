@@ -1,7 +1,8 @@
 // End to end with Helm 3, the way users run it: real `helm install / upgrade / rollback /
-// uninstall` drive the chart's real hook Jobs (run by the test bed's runner with their
-// ServiceAccount's token) against the KMM stand-in, with accelerated workloads and PDBs, while a
-// watcher checks the rollout invariants on every change. The scenarios build on each other.
+// uninstall` drive the chart's real hook Jobs and labeller (real containers of the hooks image
+// built in this run, on the test bed's real kubelet node, with their ServiceAccount's token)
+// against the KMM stand-in, with accelerated workloads and PDBs, while a watcher checks the
+// rollout invariants on every change. The scenarios build on each other.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   pauseAnnotation,
@@ -12,7 +13,16 @@ import {
 } from '../../hooks/src/contract.ts';
 import { waitFor } from '../lib/wait.ts';
 import { addNodes } from '../testbed/cluster.ts';
+import { realNodeName } from '../testbed/realnode/config.ts';
 import { kubectl, kubectlJson, setKmmFault, testbed } from '../testbed/session.ts';
+import {
+  fromImage,
+  hooksImageOf,
+  notOnRealNode,
+  OurPodsRecorder,
+  peakMemorySummary,
+  realNodeValues,
+} from './real-node.ts';
 import { rollback, uninstall, upgradeInstall } from './release.ts';
 import {
   applyWorkloads,
@@ -29,17 +39,20 @@ import {
   watchInvariants,
   type Watch,
 } from './scenario.ts';
-import { onloadValues, type Values } from './values.ts';
+import { merge, onloadValues, type Values } from './values.ts';
 
 const ns = 'onload-e2e';
 const r = release('onload', ns, 3);
 const canary = 'worker-03';
 const policy: Values = { upgrade: { canary: { nodeNames: [canary] } } };
+const hooksImage = hooksImageOf(testbed());
 const values = (version: string, extra: Values = {}): Values =>
-  onloadValues(version, { ...policy, ...extra });
+  onloadValues(version, merge(merge(realNodeValues(hooksImage), policy), extra));
 
 let watch: Watch;
 let selected: string[];
+let ourPods: OurPodsRecorder;
+const fromHooksImage = (imageId: string): boolean => fromImage(imageId, hooksImage);
 
 async function expectAllOn(version: string): Promise<void> {
   const versions = await loadedVersions(ns);
@@ -56,11 +69,14 @@ async function expectNoViolations(): Promise<void> {
 }
 
 beforeAll(async () => {
+  ourPods = new OurPodsRecorder(testbed().kubeconfig, ns);
+  await ourPods.start();
   selected = await selectedNodes();
   watch = await watchInvariants({ namespace: ns, maxOutOfService: 1, sfcEnabled: true });
 });
 
 afterAll(async () => {
+  ourPods.stop();
   await watch.observer.stop();
   await deleteWorkloads();
   // Scenario 4's node: the test bed is shared with later test files.
@@ -98,6 +114,21 @@ describe('Helm 3 lifecycle', () => {
       nodes: { total: selected.length, upToDate: selected.length },
     });
     await expectNoViolations();
+
+    // The hook Jobs and the labeller ran as real containers on the real node, from this run's image.
+    const hookPods = ourPods.pods('hook');
+    expect(hookPods.length).toBeGreaterThanOrEqual(2);
+    for (const pod of hookPods)
+      expect([pod.name, pod.node, pod.phase, fromHooksImage(pod.imageId)]).toEqual([
+        pod.name,
+        realNodeName,
+        'Succeeded',
+        true,
+      ]);
+    const labeller = ourPods.pods('labeller').filter((p) => !p.deleted);
+    expect(labeller.map((p) => [p.node, p.phase, p.running, fromHooksImage(p.imageId)])).toEqual([
+      [realNodeName, 'Running', true, true],
+    ]);
   });
 
   it('2. helm upgrade to a new version: ordered rollout, canary first, workloads rescheduled, kubectl get onload shows it', async () => {
@@ -269,5 +300,16 @@ describe('Helm 3 lifecycle', () => {
     ]);
     expect(left.stdout.trim()).toBe('');
     await expectNoViolations();
+  });
+
+  it('9. every hook and labeller pod of the lifecycle ran on the real node from this run’s image', () => {
+    const all = ourPods.pods();
+    console.log(
+      `peak memory of our pods' cgroups on the real node (memory.max_usage_in_bytes, container + pause): hooks ${peakMemorySummary(ourPods.pods('hook'))}, labeller ${peakMemorySummary(ourPods.pods('labeller'))}`,
+    );
+    expect(
+      all.filter((p) => p.component === 'hook' && p.phase === 'Succeeded').length,
+    ).toBeGreaterThan(4);
+    expect(notOnRealNode(all, hooksImage)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
-// npm run cluster -- up [--nodes N] [--agents]   start a test bed that stays up (with the KMM/kubelet
-//                                     stand-ins and our pods' runner); prints its kubeconfig path
+// npm run cluster -- up [--nodes N] [--agents] [--real-node]   start a test bed that stays up (with
+//                                     the KMM/kubelet stand-ins and our pods' runner; with a real
+//                                     kubelet node testbed-real-1); prints its kubeconfig path
 // npm run cluster -- status           list running test beds
 // npm run cluster -- down [--all]     stop the test beds this checkout started (or every test bed)
 import { existsSync } from 'node:fs';
@@ -24,6 +25,7 @@ const { positionals, values } = parseArgs({
     nodes: { type: 'string', default: '6' },
     all: { type: 'boolean', default: false },
     agents: { type: 'boolean', default: false },
+    'real-node': { type: 'boolean', default: false },
   },
 });
 const command = positionals[0] ?? 'status';
@@ -34,7 +36,12 @@ if (command === 'up') {
     console.error(`--nodes must be a positive integer, got "${values.nodes}"`);
     process.exit(2);
   }
-  const state = await startCluster({ nodes, progress, ...(values.agents ? { agents: {} } : {}) });
+  const state = await startCluster({
+    nodes,
+    progress,
+    ...(values.agents ? { agents: {} } : {}),
+    ...(values['real-node'] ? { realNode: {} } : {}),
+  });
   await rememberBed(state.stateDir);
   progress(`stop it with: npm run cluster -- down`);
   console.log(state.kubeconfig);
@@ -59,6 +66,8 @@ if (command === 'up') {
     );
   }
 } else {
-  console.error('usage: npm run cluster -- up [--nodes N] [--agents] | status | down [--all]');
+  console.error(
+    'usage: npm run cluster -- up [--nodes N] [--agents] [--real-node] | status | down [--all]',
+  );
   process.exit(2);
 }

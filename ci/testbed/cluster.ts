@@ -29,6 +29,14 @@ import { defaultNodeOptions, fakeNode, type FakeNodeOptions } from './nodes.ts';
 import { installCrds } from './crds.ts';
 import { createPki } from './pki.ts';
 import { freePorts } from './ports.ts';
+import { sweepDeadRealNode } from './realnode/sweep.ts';
+import {
+  prepareRealNode,
+  startRealNode,
+  stopRealNode,
+  type RealNodeOptions,
+  type RealNodeState,
+} from './realnode/start.ts';
 import {
   recordedPids,
   startProcess,
@@ -48,6 +56,8 @@ export interface ClusterState {
   readonly startSeconds: number;
   /** The API server's audit log, when `audit` was asked for. */
   readonly auditLog?: string;
+  /** The real kubelet node, when `realNode` was asked for. */
+  readonly realNode?: RealNodeState;
 }
 
 export interface StartOptions {
@@ -58,6 +68,8 @@ export interface StartOptions {
   readonly agents?: AgentOptions;
   /** Log (Metadata level) the API requests of these users, e.g. system:serviceaccount:ns:name. */
   readonly audit?: { readonly users: readonly string[] };
+  /** Also start a real kubelet + containerd node (realnode/start.ts; root, one per machine). */
+  readonly realNode?: RealNodeOptions;
   readonly progress: Progress;
 }
 
@@ -68,7 +80,8 @@ function advertiseAddress(): string {
   const external = Object.values(networkInterfaces())
     .flat()
     .find((i) => i && i.family === 'IPv4' && !i.internal);
-  // Any non-loopback address will do: the endpoint reconciler is off and nothing dials it.
+  // The endpoint reconciler is off and nothing dials it, except the API server reaching a real
+  // node's kubelet there (traffic to the machine's own address stays on the machine).
   return external?.address ?? '10.255.255.254';
 }
 
@@ -114,6 +127,8 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
   const started = Date.now();
   await ensureTools(['kubernetes', 'etcd', 'kwok'], progress);
   await ensureDebianPackages(['openssl'], "the test bed's PKI", progress);
+  await sweepDeadRealNode(progress);
+  if (options.realNode) await prepareRealNode(progress);
   const stateDir = await mkdtemp(join(tmpdir(), 'onload-testbed-'));
   if (options.ownerPid !== undefined) {
     await writeFile(join(stateDir, 'pids'), '');
@@ -245,6 +260,13 @@ async function bringUp(
     { timeoutMs: 120_000, intervalMs: 500 },
   );
   if (options.agents) await startAgents(stateDir, adminKubeconfig, options.agents);
+  const realNode = options.realNode
+    ? await startRealNode(
+        { stateDir, server, apiserverPort, adminKubeconfig, pki, nodeIp: layout.advertiseAddress },
+        options.realNode,
+        progress,
+      )
+    : undefined;
 
   const state: ClusterState = {
     stateDir,
@@ -255,10 +277,11 @@ async function bringUp(
     startedAt: new Date(started).toISOString(),
     startSeconds: (Date.now() - started) / 1000,
     ...(options.audit ? { auditLog: auditLogPath(stateDir) } : {}),
+    ...(realNode ? { realNode } : {}),
   };
   await writeFile(join(stateDir, stateFileName), JSON.stringify(state, null, 2));
   progress(
-    `test bed up in ${formatSeconds(Date.now() - started)}: ${state.nodes.length} nodes, kubeconfig ${adminKubeconfig}`,
+    `test bed up in ${formatSeconds(Date.now() - started)}: ${state.nodes.length} nodes${realNode ? ` and real node ${realNode.name}` : ''}, kubeconfig ${adminKubeconfig}`,
   );
   return state;
 }
@@ -309,6 +332,7 @@ async function waitAlive(
 
 /** Stops every process of the test bed and removes its state directory. */
 export async function stopCluster(stateDir: string): Promise<void> {
+  await stopRealNode(stateDir);
   await stopAll(stateDir);
   await rm(stateDir, { recursive: true, force: true });
 }

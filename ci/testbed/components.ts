@@ -92,7 +92,8 @@ export function schedulerArgs(l: ClusterLayout): string[] {
 export function kwokArgs(l: ClusterLayout): string[] {
   return [
     `--kubeconfig=${l.adminKubeconfig}`,
-    '--manage-all-nodes=true',
+    // Only the fake nodes (nodes.ts annotates them): a real node's kubelet owns its pods.
+    '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
     '--node-lease-duration-seconds=40',
     '--cidr=10.0.0.0/16',
     '--node-ip=127.0.0.1',

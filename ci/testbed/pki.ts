@@ -111,3 +111,18 @@ export async function createPki(dir: string): Promise<Pki> {
     serviceAccountPub: at('sa.pub'),
   };
 }
+
+/** A client certificate from the bed's CA (e.g. a kubelet's: O=system:nodes, CN=system:node:<name>). */
+export async function createClientCert(
+  pki: Pki,
+  name: string,
+  subject: string,
+): Promise<{ cert: string; key: string }> {
+  await signedCert(
+    pki.dir,
+    name,
+    subject,
+    'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
+  );
+  return { cert: join(pki.dir, `${name}.crt`), key: join(pki.dir, `${name}.key`) };
+}

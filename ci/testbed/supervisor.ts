@@ -30,7 +30,7 @@ export function startProcess(
 export function startWatchdog(stateDir: string, ownerPid: number): void {
   const child = spawn(
     'bash',
-    [join(import.meta.dirname, 'watchdog.sh'), String(ownerPid), stateDir],
+    [join(import.meta.dirname, 'watchdog.sh'), String(ownerPid), stateDir, process.execPath],
     {
       detached: true,
       stdio: 'ignore',
@@ -42,7 +42,12 @@ export function startWatchdog(stateDir: string, ownerPid: number): void {
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  // A zombie (exited, its parent gone and not yet reaped by init) is not alive.
+  try {
+    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   } catch {
     return false;
   }

@@ -4,7 +4,13 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../lib/process.ts';
 import { formatSeconds, heartbeat, type Progress } from '../lib/progress.ts';
-import { sourceModules, tools, type SourceModuleName, type ToolName } from './catalog.ts';
+import {
+  sourceModules,
+  tools,
+  type BuiltTool,
+  type SourceModuleName,
+  type ToolName,
+} from './catalog.ts';
 
 const wrappersDir = import.meta.dirname;
 
@@ -16,8 +22,8 @@ export function toolsCacheDir(): string {
 }
 
 function toolBinDir(name: ToolName): string {
-  const tool = tools[name];
-  return join(toolsCacheDir(), `${tool.dir}-${tool.version}`, 'bin');
+  const tool: BuiltTool = tools[name];
+  return join(toolsCacheDir(), `${tool.cacheName ?? tool.dir}-${tool.version}`, 'bin');
 }
 
 /**
@@ -44,30 +50,31 @@ function isBuilt(name: ToolName): boolean {
 
 /** Builds a tool unless its binaries are already cached; returns its bin directory. */
 export async function ensureTool(name: ToolName, progress: Progress): Promise<string> {
-  const tool = tools[name];
+  const tool: BuiltTool = tools[name];
   const binDir = toolBinDir(name);
   if (isBuilt(name)) return binDir;
+  const label = tool.cacheName ?? tool.dir;
 
   const packages = Object.keys(tool.binaries);
   const staging = `${binDir}.partial-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
   progress(
-    `building ${tool.dir} ${tool.version} (${Object.values(tool.binaries).join(', ')}) from the Go module proxy; ` +
+    `building ${label} ${tool.version} (${Object.values(tool.binaries).join(', ')}) from the Go module proxy; ` +
       `a cold build takes about ${tool.coldMinutes} min on 2 cores`,
   );
   const started = Date.now();
   let lastPackage = '';
   const stop = heartbeat(30_000, (elapsed) => {
     progress(
-      `  ... ${tool.dir}: ${formatSeconds(elapsed)} elapsed${lastPackage ? `, compiling ${lastPackage}` : ''}`,
+      `  ... ${label}: ${formatSeconds(elapsed)} elapsed${lastPackage ? `, compiling ${lastPackage}` : ''}`,
     );
   });
   try {
     const cwd = join(wrappersDir, tool.dir);
-    await runStep(`download modules for ${tool.dir}`, 'go', ['mod', 'download'], cwd);
+    await runStep(`download modules for ${label}`, 'go', ['mod', 'download'], cwd);
     await runStep(
-      `compile ${tool.dir}`,
+      `compile ${label}`,
       'go',
       [
         'build',
@@ -95,9 +102,7 @@ export async function ensureTool(name: ToolName, progress: Progress): Promise<st
     stop();
     await rm(staging, { recursive: true, force: true });
   }
-  progress(
-    `built ${tool.dir} ${tool.version} in ${formatSeconds(Date.now() - started)} → ${binDir}`,
-  );
+  progress(`built ${label} ${tool.version} in ${formatSeconds(Date.now() - started)} → ${binDir}`);
   return binDir;
 }
 

@@ -2,8 +2,10 @@
 // ci/tools/<dir>/ (go.mod + go.sum committed, binaries never) into a cache outside the repo.
 
 export interface BuiltTool {
-  /** Cache key prefix and wrapper directory under ci/tools/. */
+  /** Wrapper directory under ci/tools/ (and cache key prefix unless `cacheName` is set). */
   readonly dir: string;
+  /** Cache key prefix when several tools share one wrapper module. */
+  readonly cacheName?: string;
   readonly version: string;
   /** Go package path → binary file name. */
   readonly binaries: Readonly<Record<string, string>>;
@@ -40,6 +42,18 @@ export const tools = {
       ...versionStamp('k8s.io/client-go/pkg/version'),
     ],
     coldMinutes: 9,
+  },
+  /** The real node's kubelet: same wrapper module and stamps, cached apart so adding it rebuilds nothing else. */
+  kubelet: {
+    dir: 'kubernetes',
+    cacheName: 'kubelet',
+    version: kubeVersion,
+    binaries: { 'k8s.io/kubernetes/cmd/kubelet': 'kubelet' },
+    ldflags: [
+      ...versionStamp('k8s.io/component-base/version'),
+      ...versionStamp('k8s.io/client-go/pkg/version'),
+    ],
+    coldMinutes: 3,
   },
   etcd: {
     dir: 'etcd',
@@ -88,6 +102,8 @@ export type ToolName = keyof typeof tools;
 
 /** Go modules whose files (CRD manifests, KWOK stages, ct configs) the test bed reads. */
 export const sourceModules = {
+  /** The pause container's C source (build/pause/linux/pause.c) for the real node's sandbox image. */
+  kubernetes: { path: 'k8s.io/kubernetes', version: kubeVersion },
   /** The newest KMM module version this machine's Go module proxy serves (fork, release-2.2). */
   kmm: {
     path: 'github.com/rh-ecosystem-edge/kernel-module-management',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { pod } from '../test-objects.ts';
-import { hostCommand, isRunnerPod, resolveEnv, type EnvSources } from './command.ts';
+import { hostCommand, isFakeNode, isRunnerPod, resolveEnv, type EnvSources } from './command.ts';
 
 describe('hostCommand', () => {
   const exists = (path: string): boolean => path === '/fixtures/probe.mjs';
@@ -150,5 +150,14 @@ describe('isRunnerPod', () => {
     expect(isRunnerPod(pod(labels('labeller')))).toBe(true);
     expect(isRunnerPod(pod(labels('device-plugin')))).toBe(false);
     expect(isRunnerPod(pod({ 'app.kubernetes.io/component': 'hook' }))).toBe(false);
+  });
+});
+
+describe('isFakeNode', () => {
+  it('takes the nodes KWOK manages and leaves a real node to its kubelet', () => {
+    const node = (annotations: Record<string, string>) => ({ metadata: { annotations } });
+    expect(isFakeNode(node({ 'kwok.x-k8s.io/node': 'fake' }))).toBe(true);
+    expect(isFakeNode(node({}))).toBe(false);
+    expect(isFakeNode(undefined)).toBe(false);
   });
 });

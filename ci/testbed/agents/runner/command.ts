@@ -16,6 +16,16 @@ export function isRunnerPod(pod: PodView): boolean {
   );
 }
 
+/**
+ * Whether a node is one of the bed's fake (KWOK) nodes, whose pods the runner executes; a real
+ * node's kubelet runs its own pods.
+ */
+export function isFakeNode(
+  node: { metadata?: { annotations?: Record<string, string> } } | undefined,
+): boolean {
+  return node?.metadata?.annotations?.['kwok.x-k8s.io/node'] === 'fake';
+}
+
 export interface HostCommand {
   readonly file: string;
   readonly args: readonly string[];

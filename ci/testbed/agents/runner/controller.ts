@@ -12,7 +12,7 @@ import { WorkQueue } from '../kube/queue.ts';
 import type { PodStatus } from '../kube/shapes.ts';
 import { errorText, type Logger } from '../log.ts';
 import { rfc3339 } from '../time.ts';
-import { hostCommand, isRunnerPod, resolveEnv, type HostCommand } from './command.ts';
+import { hostCommand, isFakeNode, isRunnerPod, resolveEnv, type HostCommand } from './command.ts';
 import { readEnvSources, writePodKubeconfig } from './credentials.ts';
 import { criLines, criLogPath, kwokLogs, podLogPath } from './logs.ts';
 import {
@@ -292,6 +292,7 @@ export function startRunner(
         runs.delete(run.uid);
       }
     if (!pod || !isRunnerPod(pod) || !pod.spec?.nodeName) return undefined;
+    if (!isFakeNode(caches.nodes.get(pod.spec.nodeName))) return undefined;
     const run = runs.get(pod.metadata?.uid ?? '');
     if (pod.metadata?.deletionTimestamp) {
       if (run) terminate(run, pod.metadata.deletionGracePeriodSeconds ?? 30);

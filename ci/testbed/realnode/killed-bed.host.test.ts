@@ -1,0 +1,89 @@
+// A bed with a real node that is killed mid-run leaves no host state behind: neither when its
+// watchdog cleans up, nor when the watchdog dies too and the next `up` sweeps (sweep.ts).
+import { describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { progressTo } from '../../lib/progress.ts';
+import { waitFor } from '../../lib/wait.ts';
+import { startCluster } from '../cluster.ts';
+import { isAlive, recordedPids } from '../supervisor.ts';
+import { hostSnapshot } from './host-snapshot.ts';
+import { sweepDeadRealNode } from './sweep.ts';
+
+const fixture = join(import.meta.dirname, 'hold-bed.ts');
+
+function holdBed(): Promise<{ child: ChildProcess; stateDir: string }> {
+  const child = spawn(process.execPath, [fixture], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      const ready = /READY (\S+)/.exec(out);
+      if (ready?.[1]) resolve({ child, stateDir: ready[1] });
+    });
+    child.on('exit', (code) => {
+      reject(new Error(`hold-bed exited (${String(code)}) before it was ready:\n${out}`));
+    });
+  });
+}
+
+async function watchdogPids(stateDir: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (argv.some((a) => a.endsWith('watchdog.sh')) && argv.includes(stateDir))
+      pids.push(Number(entry));
+  }
+  return pids;
+}
+
+function kill(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone
+  }
+}
+
+describe('a killed bed with a real node', () => {
+  it('is cleaned up by its watchdog', async () => {
+    const before = await hostSnapshot();
+    const { child, stateDir } = await holdBed();
+    const running = await hostSnapshot();
+    expect(running.bridge).toBe(true);
+    expect(running.kubepodsCgroups.length).toBeGreaterThan(0);
+    expect(running.runtimeProcesses.length).toBeGreaterThan(0);
+    await expect(
+      startCluster({ nodes: 1, realNode: {}, progress: progressTo('second bed') }),
+    ).rejects.toThrow(`a real node already runs on this machine (test bed ${stateDir})`);
+
+    child.kill('SIGKILL');
+    await waitFor('the watchdog to remove the bed', () => Promise.resolve(!existsSync(stateDir)), {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+    });
+    expect(await hostSnapshot()).toEqual(before);
+  });
+
+  it('is swept by the next up when its watchdog died too', async () => {
+    const before = await hostSnapshot();
+    const { child, stateDir } = await holdBed();
+    for (const pid of await watchdogPids(stateDir)) kill(pid);
+    child.kill('SIGKILL');
+    // Everything of the bed dies at once (as in a killed session), leaving containers behind.
+    for (const pid of recordedPids(stateDir)) kill(-pid);
+    await waitFor(
+      'the bed’s processes to die',
+      () => Promise.resolve(!recordedPids(stateDir).some(isAlive)),
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    expect((await hostSnapshot()).bridge).toBe(true);
+
+    await sweepDeadRealNode(progressTo('sweep'));
+    expect(await hostSnapshot()).toEqual(before);
+    await rm(stateDir, { recursive: true, force: true });
+  });
+});

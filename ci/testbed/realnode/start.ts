@@ -1,0 +1,329 @@
+// Starts the test bed's real node: containerd + runc with the pause image and the given images
+// imported, a CNI bridge whose pods reach the API server through a DNAT of the kubernetes Service
+// IP on that bridge only, and a kubelet registered as `testbed-real-1` (tainted, so only pods
+// that ask for it land there). Host changes are recorded first (host-record.ts) and undone by
+// teardown.ts.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run } from '../../lib/process.ts';
+import { formatSeconds, type Progress } from '../../lib/progress.ts';
+import { waitFor } from '../../lib/wait.ts';
+import { binaryPath, ensureTool } from '../../tools/build.ts';
+import { renderKubeconfig } from '../kubeconfig.ts';
+import { createClientCert, type Pki } from '../pki.ts';
+import { freePorts } from '../ports.ts';
+import { isAlive, startProcess, tailOfLog } from '../supervisor.ts';
+import {
+  bridgeAddress,
+  bridgeName,
+  cniConfig,
+  containerdConfig,
+  containerdNamespace,
+  kubeletConfig,
+  kubernetesServiceIp,
+  podSubnet,
+  realNodeName,
+  realNodePaths,
+  type RealNodePaths,
+} from './config.ts';
+import {
+  hostPathsTheNodeMayCreate,
+  iptablesCommands,
+  iptablesTables,
+  kubeletSysctls,
+  readHostRecord,
+  writeHostRecord,
+  type HostRecord,
+} from './host-record.ts';
+import { chainsIn } from './host-state.ts';
+import { ensurePauseImage } from './pause-image.ts';
+import { checkRealNodePrerequisites, cniBinDir } from './prerequisites.ts';
+import { sweepDeadRealNode } from './sweep.ts';
+import { tearDownRealNode } from './teardown.ts';
+
+export interface RealNodeOptions {
+  /** OCI archives imported into the node's containerd (e.g. the hooks image built in this run). */
+  readonly images?: readonly string[];
+}
+
+export interface ImportedImage {
+  readonly reference: string;
+  /** Manifest digest, as in the archive's index. */
+  readonly digest: string;
+  /** Config digest: the image ID the kubelet reports for containers of this image. */
+  readonly id: string;
+}
+
+export interface RealNodeState {
+  readonly name: string;
+  readonly images: readonly ImportedImage[];
+  readonly startSeconds: number;
+}
+
+export interface RealNodeContext {
+  readonly stateDir: string;
+  readonly server: string;
+  readonly apiserverPort: number;
+  readonly adminKubeconfig: string;
+  readonly pki: Pki;
+  readonly nodeIp: string;
+}
+
+const runtimePath = `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${process.env.PATH ?? ''}`;
+
+/**
+ * Makes sure this machine runs no other real node: one left by a stopped bed is torn down, a live
+ * one is an error (two kubelets would share /kubepods and the bridge).
+ */
+async function claimMachine(progress: Progress): Promise<void> {
+  const live = await sweepDeadRealNode(progress);
+  if (live)
+    throw new Error(
+      `a real node already runs on this machine (test bed ${live.stateDir}); only one real node per machine: stop that bed, or start this one without a real node`,
+    );
+}
+
+async function readSysctl(key: string): Promise<string> {
+  return (await readFile(join('/proc/sys', ...key.split('.')), 'utf8')).trim();
+}
+
+async function baseline(ctx: RealNodeContext, paths: RealNodePaths): Promise<HostRecord> {
+  const sysctls: Record<string, string> = {};
+  for (const key of kubeletSysctls) sysctls[key] = await readSysctl(key);
+  const chainsBefore: Record<string, string[]> = {};
+  for (const command of iptablesCommands)
+    for (const table of iptablesTables) {
+      const { code, stdout } = await run(command, ['-t', table, '-S'], { allowFailure: true });
+      chainsBefore[`${command} ${table}`] = code === 0 ? chainsIn(stdout, 'KUBE-') : [];
+    }
+  return {
+    stateDir: ctx.stateDir,
+    containerdSocket: paths.containerdSocket,
+    sysctls,
+    chainsBefore,
+    pathsCreated: hostPathsTheNodeMayCreate.filter((p) => !existsSync(p)),
+    dnatRule: [
+      'PREROUTING',
+      '-i',
+      bridgeName,
+      '-d',
+      `${kubernetesServiceIp}/32`,
+      '-p',
+      'tcp',
+      '-m',
+      'tcp',
+      '--dport',
+      '443',
+      '-m',
+      'comment',
+      '--comment',
+      'onload-testbed real node to its API server',
+      '-j',
+      'DNAT',
+      '--to-destination',
+      `127.0.0.1:${ctx.apiserverPort}`,
+    ],
+    bridge: bridgeName,
+    pids: {},
+  };
+}
+
+async function setUpNetwork(record: HostRecord, paths: RealNodePaths): Promise<void> {
+  if (existsSync(`/sys/class/net/${bridgeName}`))
+    throw new Error(
+      `network interface ${bridgeName} exists already; remove it: ip link delete ${bridgeName}`,
+    );
+  await run('ip', ['link', 'add', bridgeName, 'type', 'bridge']);
+  await run('ip', [
+    'addr',
+    'add',
+    `${bridgeAddress}/${podSubnet.split('/')[1] ?? '24'}`,
+    'dev',
+    bridgeName,
+  ]);
+  await run('ip', ['link', 'set', bridgeName, 'up']);
+  // Lets the DNAT below send pods' packets to the loopback API server (this bridge only).
+  await writeFile(`/proc/sys/net/ipv4/conf/${bridgeName}/route_localnet`, '1');
+  await run('iptables', ['-t', 'nat', '-A', ...record.dnatRule]);
+  await mkdir(paths.cniConfDir, { recursive: true });
+  await writeFile(
+    join(paths.cniConfDir, '10-onload-testbed.conflist'),
+    JSON.stringify(cniConfig(paths), null, 2),
+  );
+}
+
+function ctr(paths: RealNodePaths, args: readonly string[]) {
+  return run('ctr', ['--address', paths.containerdSocket, '-n', containerdNamespace, ...args], {
+    env: { ...process.env, PATH: runtimePath },
+  });
+}
+
+async function archiveJson(archive: string, name: string): Promise<Record<string, unknown>> {
+  const { stdout: listing } = await run('tar', ['-tf', archive]);
+  const member = listing.split('\n').find((m) => m === name || m === `./${name}`);
+  if (!member) throw new Error(`${archive} is not an OCI archive (no ${name})`);
+  const { stdout } = await run('tar', ['-xOf', archive, member]);
+  return JSON.parse(stdout) as Record<string, unknown>;
+}
+
+/** Reference, manifest digest and config digest of the (single) image in an OCI archive. */
+async function describeArchive(archive: string): Promise<ImportedImage> {
+  const index = (await archiveJson(archive, 'index.json')) as {
+    manifests?: { digest: string; annotations?: Record<string, string> }[];
+  };
+  const entry = index.manifests?.[0];
+  // containerd's own annotation, or a full reference as skopeo writes it into ref.name
+  const reference =
+    entry?.annotations?.['io.containerd.image.name'] ??
+    entry?.annotations?.['org.opencontainers.image.ref.name'];
+  if (!entry || !reference?.includes('/'))
+    throw new Error(`${archive}: its index names no image reference (registry/repository:tag)`);
+  const manifest = (await archiveJson(archive, `blobs/sha256/${entry.digest.slice(7)}`)) as {
+    config?: { digest: string };
+  };
+  return { reference, digest: entry.digest, id: manifest.config?.digest ?? '' };
+}
+
+async function startContainerd(ctx: RealNodeContext, paths: RealNodePaths): Promise<number> {
+  await mkdir(paths.containerdRoot, { recursive: true });
+  await writeFile(paths.containerdConfig, containerdConfig(paths, cniBinDir));
+  const pid = startProcess(
+    ctx.stateDir,
+    'containerd',
+    '/usr/bin/containerd',
+    ['--config', paths.containerdConfig],
+    { ...process.env, PATH: runtimePath },
+  );
+  await waitFor(
+    'containerd to answer on its socket',
+    async () => {
+      if (!isAlive(pid))
+        throw new Error(`containerd exited:\n${tailOfLog(ctx.stateDir, 'containerd')}`);
+      return existsSync(paths.containerdSocket) && (await ctr(paths, ['version'])).code === 0;
+    },
+    {
+      timeoutMs: 30_000,
+      intervalMs: 200,
+      describe: () => tailOfLog(ctx.stateDir, 'containerd', 15),
+    },
+  );
+  return pid;
+}
+
+async function startKubelet(
+  ctx: RealNodeContext,
+  paths: RealNodePaths,
+  progress: Progress,
+): Promise<number> {
+  const [port = 0, healthzPort = 0] = await freePorts(2);
+  const client = await createClientCert(
+    ctx.pki,
+    'kubelet',
+    `/O=system:nodes/CN=system:node:${realNodeName}`,
+  );
+  await writeFile(
+    paths.kubeletKubeconfig,
+    renderKubeconfig(ctx.server, ctx.pki.caCert, {
+      name: `system:node:${realNodeName}`,
+      clientCertificate: client.cert,
+      clientKey: client.key,
+    }),
+  );
+  await writeFile(
+    paths.kubeletConfig,
+    kubeletConfig(paths, { nodeIp: ctx.nodeIp, port, healthzPort, caCert: ctx.pki.caCert }),
+  );
+  await mkdir(paths.kubeletRoot, { recursive: true });
+  progress(`starting kubelet ${realNodeName} (node IP ${ctx.nodeIp}, port ${port})`);
+  return startProcess(
+    ctx.stateDir,
+    'kubelet',
+    binaryPath('kubelet', 'kubelet'),
+    [
+      `--config=${paths.kubeletConfig}`,
+      `--kubeconfig=${paths.kubeletKubeconfig}`,
+      `--root-dir=${paths.kubeletRoot}`,
+      `--hostname-override=${realNodeName}`,
+      `--node-ip=${ctx.nodeIp}`,
+      '--v=1',
+    ],
+    { ...process.env, PATH: runtimePath },
+  );
+}
+
+/**
+ * What a real node needs before a bed starts (so a machine that cannot run one fails before the
+ * control plane is up): prerequisites, the kubelet, the pause image, no live real node. Returns
+ * the pause image archive.
+ */
+export async function prepareRealNode(progress: Progress): Promise<string> {
+  await checkRealNodePrerequisites(progress);
+  await claimMachine(progress);
+  await ensureTool('kubelet', progress);
+  return ensurePauseImage(progress);
+}
+
+export async function startRealNode(
+  ctx: RealNodeContext,
+  options: RealNodeOptions,
+  progress: Progress,
+): Promise<RealNodeState> {
+  const started = Date.now();
+  const pauseArchive = await prepareRealNode(progress);
+  await claimMachine(progress);
+  const paths = realNodePaths(ctx.stateDir);
+  let record = await baseline(ctx, paths);
+  await writeHostRecord(record);
+
+  progress(`real node: bridge ${bridgeName} (${podSubnet}), containerd, kubelet`);
+  await setUpNetwork(record, paths);
+  const containerd = await startContainerd(ctx, paths);
+  record = { ...record, pids: { containerd } };
+  await writeHostRecord(record);
+  const images: ImportedImage[] = [];
+  for (const archive of [pauseArchive, ...(options.images ?? [])]) {
+    await ctr(paths, ['images', 'import', archive]);
+    images.push(await describeArchive(archive));
+  }
+  const kubelet = await startKubelet(ctx, paths, progress);
+  record = { ...record, pids: { containerd, kubelet } };
+  await writeHostRecord(record);
+
+  const kubectl = binaryPath('kubernetes', 'kubectl');
+  await waitFor(
+    `node ${realNodeName} to become Ready`,
+    async () => {
+      for (const [name, pid] of [
+        ['kubelet', kubelet],
+        ['containerd', containerd],
+      ] as const)
+        if (!isAlive(pid)) throw new Error(`${name} exited:\n${tailOfLog(ctx.stateDir, name)}`);
+      const { stdout } = await run(
+        kubectl,
+        [
+          '--kubeconfig',
+          ctx.adminKubeconfig,
+          'get',
+          'node',
+          realNodeName,
+          '-o',
+          'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+        ],
+        { allowFailure: true },
+      );
+      return stdout === 'True';
+    },
+    { timeoutMs: 120_000, intervalMs: 500, describe: () => tailOfLog(ctx.stateDir, 'kubelet', 20) },
+  );
+  const startSeconds = (Date.now() - started) / 1000;
+  progress(`real node ${realNodeName} Ready in ${formatSeconds(Date.now() - started)}`);
+  return { name: realNodeName, images: images.slice(1), startSeconds };
+}
+
+/** Tears down the real node of `stateDir`, if this machine's real node is that bed's. */
+export async function stopRealNode(stateDir: string): Promise<void> {
+  const record = await readHostRecord();
+  if (record?.stateDir === stateDir)
+    await tearDownRealNode(record, join(stateDir, 'admin.kubeconfig'));
+}

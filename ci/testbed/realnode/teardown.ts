@@ -1,0 +1,192 @@
+// Undoes everything a real node changed on the host, in the order that leaves nothing behind:
+// the node's pods → kubelet → containers → containerd and its shims → mounts → cgroups → bridge
+// → iptables → sysctls → host paths it created. Every step runs even when an earlier one failed;
+// the failures are reported together. Used by stopCluster, the watchdog and the next `up`.
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { run } from '../../lib/process.ts';
+import { binaryPath } from '../../tools/build.ts';
+import { isAlive } from '../supervisor.ts';
+import { realNodeName } from './config.ts';
+import {
+  iptablesCommands,
+  iptablesTables,
+  removeHostRecord,
+  type HostRecord,
+} from './host-record.ts';
+import { chainRemovals, chainsIn, cgroupMounts, mountPointsUnder } from './host-state.ts';
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone already
+  }
+}
+
+async function stopProcess(pid: number | undefined, graceMs: number): Promise<void> {
+  if (pid === undefined || !isAlive(pid)) return;
+  signal(-pid, 'SIGTERM');
+  signal(pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (isAlive(pid) && Date.now() < deadline) await sleep(100);
+  signal(-pid, 'SIGKILL');
+  signal(pid, 'SIGKILL');
+  while (isAlive(pid)) await sleep(50);
+}
+
+async function deleteNodePods(kubeconfig: string): Promise<void> {
+  await run(
+    binaryPath('kubernetes', 'kubectl'),
+    [
+      '--kubeconfig',
+      kubeconfig,
+      'delete',
+      'pods',
+      '--all-namespaces',
+      `--field-selector=spec.nodeName=${realNodeName}`,
+      '--grace-period=2',
+      '--timeout=30s',
+      '--request-timeout=10s',
+    ],
+    { allowFailure: true },
+  );
+}
+
+/** The kubepods cgroup directory in every mounted hierarchy that has one. */
+async function kubepodsCgroups(): Promise<string[]> {
+  const mounts = cgroupMounts(await readFile('/proc/self/mountinfo', 'utf8'));
+  return mounts.map((m) => join(m, 'kubepods')).filter((d) => existsSync(d));
+}
+
+async function cgroupTree(dir: string): Promise<string[]> {
+  const children = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory());
+  const nested = await Promise.all(children.map((c) => cgroupTree(join(dir, c.name))));
+  return [...nested.flat(), dir];
+}
+
+async function pidsIn(cgroups: readonly string[]): Promise<number[]> {
+  const pids = new Set<number>();
+  for (const dir of cgroups) {
+    const text = await readFile(join(dir, 'cgroup.procs'), 'utf8').catch(() => '');
+    for (const line of text.split('\n')) if (line) pids.add(Number(line));
+  }
+  return [...pids];
+}
+
+async function killContainers(): Promise<void> {
+  const cgroups = (await Promise.all((await kubepodsCgroups()).map(cgroupTree))).flat();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const pids = await pidsIn(cgroups);
+    if (pids.length === 0) return;
+    for (const pid of pids) signal(pid, 'SIGKILL');
+    await sleep(100);
+  }
+  throw new Error(`processes still in the kubepods cgroups: ${(await pidsIn(cgroups)).join(' ')}`);
+}
+
+/** containerd's shims for this node: their command line names its socket. */
+async function shimPids(socket: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes('containerd-shim') && cmdline.split('\0').includes(socket))
+      pids.push(Number(entry));
+  }
+  return pids;
+}
+
+async function unmountUnder(dir: string): Promise<void> {
+  const points = mountPointsUnder(await readFile('/proc/self/mountinfo', 'utf8'), dir);
+  for (const point of points) {
+    const { code } = await run('umount', [point], { allowFailure: true });
+    if (code !== 0) await run('umount', ['-l', point], { allowFailure: true });
+  }
+  const left = mountPointsUnder(await readFile('/proc/self/mountinfo', 'utf8'), dir);
+  if (left.length > 0) throw new Error(`still mounted: ${left.join(' ')}`);
+}
+
+async function removeCgroups(): Promise<void> {
+  for (const top of await kubepodsCgroups()) {
+    for (const dir of await cgroupTree(top)) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await rmdir(dir);
+          break;
+        } catch (error) {
+          if (attempt >= 20)
+            throw new Error(`cannot remove cgroup ${dir}: ${String(error)}`, { cause: error });
+          await sleep(100);
+        }
+      }
+    }
+  }
+}
+
+async function removeBridge(bridge: string): Promise<void> {
+  if (existsSync(`/sys/class/net/${bridge}`)) await run('ip', ['link', 'delete', bridge]);
+}
+
+async function restoreIptables(record: HostRecord): Promise<void> {
+  for (;;) {
+    const { code } = await run('iptables', ['-t', 'nat', '-D', ...record.dnatRule], {
+      allowFailure: true,
+    });
+    if (code !== 0) break;
+  }
+  for (const command of iptablesCommands) {
+    for (const table of iptablesTables) {
+      const listed = await run(command, ['-t', table, '-S'], { allowFailure: true });
+      if (listed.code !== 0) continue;
+      const before = new Set(record.chainsBefore[`${command} ${table}`] ?? []);
+      const added = chainsIn(listed.stdout, 'KUBE-').filter((c) => !before.has(c));
+      for (const args of chainRemovals(listed.stdout, added))
+        await run(command, ['-t', table, ...args]);
+    }
+  }
+}
+
+async function restoreSysctls(sysctls: Readonly<Record<string, string>>): Promise<void> {
+  for (const [key, value] of Object.entries(sysctls)) {
+    const file = join('/proc/sys', ...key.split('.'));
+    if ((await readFile(file, 'utf8')).trim() !== value) await writeFile(file, value);
+  }
+}
+
+async function removeCreatedPaths(paths: readonly string[]): Promise<void> {
+  for (const path of paths) {
+    if (await stat(path).catch(() => undefined)) await rm(path, { recursive: true, force: true });
+  }
+}
+
+/** Tears a real node down from its host record; throws listing every step that failed. */
+export async function tearDownRealNode(record: HostRecord, kubeconfig?: string): Promise<void> {
+  const failures: string[] = [];
+  const step = async (name: string, action: () => Promise<void>): Promise<void> => {
+    try {
+      await action();
+    } catch (error) {
+      failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  if (kubeconfig && existsSync(kubeconfig) && isAlive(record.pids.kubelet ?? -1))
+    await step('delete the node’s pods', () => deleteNodePods(kubeconfig));
+  await step('stop kubelet', () => stopProcess(record.pids.kubelet, 10_000));
+  await step('kill containers', killContainers);
+  await step('stop containerd', () => stopProcess(record.pids.containerd, 5000));
+  await step('stop shims', async () => {
+    for (const pid of await shimPids(record.containerdSocket)) await stopProcess(pid, 1000);
+  });
+  await step('unmount', () => unmountUnder(record.stateDir));
+  await step('remove cgroups', removeCgroups);
+  await step('remove the bridge', () => removeBridge(record.bridge));
+  await step('restore iptables', () => restoreIptables(record));
+  await step('restore sysctls', () => restoreSysctls(record.sysctls));
+  await step('remove host paths', () => removeCreatedPaths(record.pathsCreated));
+  if (failures.length > 0)
+    throw new Error(`real node teardown left host state behind:\n${failures.join('\n')}`);
+  await removeHostRecord();
+}
