@@ -1,5 +1,6 @@
-// Two projects: `unit` needs nothing but Node; `cluster` needs the local test bed (started once
-// by its global setup, shared by its suites, stopped by its global teardown).
+// Three projects: `unit` needs nothing but Node; `cluster` needs the local test bed (started once
+// by its global setup, shared by its suites, stopped by its global teardown); `kmm-manager` runs
+// the e2e lifecycle and KMM contract suite on a second bed where the real KMM manager runs.
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2024' } }] };
 const common = {
   testEnvironment: 'node',
@@ -23,6 +24,19 @@ export default {
       testMatch: ['<rootDir>/{generator,hooks,ci,charts}/**/*.cluster.test.ts'],
       globalSetup: '<rootDir>/ci/testbed/jest-global-setup.ts',
       globalTeardown: '<rootDir>/ci/testbed/jest-global-teardown.ts',
+    },
+    {
+      // The e2e lifecycle and the KMM contract suite again, against the real KMM manager.
+      ...common,
+      displayName: 'kmm-manager',
+      setupFiles: ['<rootDir>/ci/testbed/jest-kmm-manager-env.ts'],
+      setupFilesAfterEnv: ['<rootDir>/ci/testbed/jest-timeout.ts'],
+      testMatch: [
+        '<rootDir>/ci/e2e/lifecycle.cluster.test.ts',
+        '<rootDir>/ci/testbed/agents/kmm.cluster.test.ts',
+      ],
+      globalSetup: '<rootDir>/ci/testbed/jest-global-setup-kmm-manager.ts',
+      globalTeardown: '<rootDir>/ci/testbed/jest-global-teardown-kmm-manager.ts',
     },
   ],
 };

@@ -12,7 +12,9 @@ import { run, type RunOptions, type RunResult } from '../lib/process.ts';
 import { formatSeconds, type Progress } from '../lib/progress.ts';
 import { waitFor } from '../lib/wait.ts';
 import { binaryPath, ensureTools, sourceModuleDir } from '../tools/build.ts';
+import { defaults as agentDefaults } from './agents/options.ts';
 import { startAgents, type AgentOptions } from './agents/start.ts';
+import { startKmmManager, type KmmInfo } from './kmm-manager.ts';
 import {
   apiserverArgs,
   auditArgs,
@@ -47,13 +49,19 @@ export interface ClusterState {
   readonly startSeconds: number;
   /** The API server's audit log, when `audit` was asked for. */
   readonly auditLog?: string;
+  /** Which KMM drives Modules on this bed (with agents). */
+  readonly kmm?: KmmInfo;
 }
 
 export interface StartOptions {
   readonly nodes?: number | readonly FakeNodeOptions[];
   /** When this process dies without stopping the cluster, a watchdog stops it. */
   readonly ownerPid?: number;
-  /** Also start the agents (KMM and kubelet stand-ins, runner for our pods): agents/README.md. */
+  /**
+   * Also start the agents (KMM and kubelet stand-ins, runner for our pods): agents/README.md.
+   * With `agents.kmm: 'manager'` the real KMM manager runs instead of the KMM stand-in (pinned
+   * release-2.2, or the binary and CRDs named by ONLOAD_KMM_MANAGER / ONLOAD_KMM_CRDS).
+   */
   readonly agents?: AgentOptions;
   /** Log (Metadata level) the API requests of these users, e.g. system:serviceaccount:ns:name. */
   readonly audit?: { readonly users: readonly string[] };
@@ -242,6 +250,11 @@ async function bringUp(
     },
     { timeoutMs: 120_000, intervalMs: 500 },
   );
+  let kmm: KmmInfo | undefined;
+  if (options.agents?.kmm === 'manager')
+    kmm = await startKmmManager(stateDir, adminKubeconfig, progress);
+  else if (options.agents)
+    kmm = { mode: 'stand-in', version: options.agents.kmmVersion ?? agentDefaults.kmmVersion };
   if (options.agents) await startAgents(stateDir, adminKubeconfig, options.agents);
 
   const state: ClusterState = {
@@ -253,6 +266,7 @@ async function bringUp(
     startedAt: new Date(started).toISOString(),
     startSeconds: (Date.now() - started) / 1000,
     ...(options.audit ? { auditLog: auditLogPath(stateDir) } : {}),
+    ...(kmm ? { kmm } : {}),
   };
   await writeFile(join(stateDir, stateFileName), JSON.stringify(state, null, 2));
   progress(

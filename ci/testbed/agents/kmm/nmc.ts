@@ -218,3 +218,34 @@ export function readyChanges(
   }
   return changes;
 }
+
+/**
+ * KMM drops `.ready` and `.version.ready` at once when a node gets a NoSchedule/NoExecute taint a
+ * Module selecting it does not tolerate (a cordon included): the label keys to remove now.
+ */
+export function taintedReadyLabels(
+  labels: Readonly<Record<string, string>>,
+  modules: readonly Module[],
+  node: NodeView,
+): string[] {
+  const keys: string[] = [];
+  for (const module of modules) {
+    const { namespace, name } = module.metadata;
+    if (!selectsNode(module, labels)) continue;
+    if (untoleratedTaints(node.spec?.taints ?? [], module.spec.tolerations ?? []).length === 0)
+      continue;
+    for (const key of [readyLabel(namespace, name), versionReadyLabel(namespace, name)])
+      if (key in labels) keys.push(key);
+  }
+  return keys;
+}
+
+/** A copy in random order. */
+export function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
