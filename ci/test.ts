@@ -28,6 +28,10 @@ const steps: Step[] = [
     name: 'test-bed tests',
     command: ['node', ...jest, '--selectProjects', 'cluster', '--runInBand', ...jestArgs],
   },
+  {
+    name: 'e2e lifecycle and KMM contract against the real KMM manager',
+    command: ['node', ...jest, '--selectProjects', 'kmm-manager', '--runInBand', ...jestArgs],
+  },
 ];
 
 function runStep(step: Step): Promise<number> {
@@ -43,7 +47,7 @@ function runStep(step: Step): Promise<number> {
 
 const started = Date.now();
 await ensureTools(
-  ['kubernetes', 'etcd', 'kwok', 'helm3', 'helm4', 'chartTesting'],
+  ['kubernetes', 'etcd', 'kwok', 'helm3', 'helm4', 'chartTesting', 'kmm'],
   progressTo('tools'),
 );
 for (const step of steps) {

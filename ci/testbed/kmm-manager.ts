@@ -115,7 +115,8 @@ export async function startKmmManager(
   await waitFor(
     'the KMM manager to start its controllers',
     () => {
-      if (!isAlive(pid)) throw new Error(`kmm-manager exited:\n${tailOfLog(stateDir, 'kmm-manager')}`);
+      if (!isAlive(pid))
+        throw new Error(`kmm-manager exited:\n${tailOfLog(stateDir, 'kmm-manager')}`);
       return Promise.resolve(managerStarted(stateDir));
     },
     { timeoutMs: 120_000, intervalMs: 250, describe: () => tailOfLog(stateDir, 'kmm-manager', 15) },

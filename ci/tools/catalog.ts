@@ -86,11 +86,10 @@ export const tools = {
   kmm: {
     dir: 'kmm',
     version: 'v0.0.0-20240925181841-898c27853e89',
-    binaries: { 'github.com/rh-ecosystem-edge/kernel-module-management/cmd/manager': 'kmm-manager' },
-    ldflags: [
-      '-X main.Version=release-2.2',
-      '-X main.GitCommit=898c27853e89',
-    ],
+    binaries: {
+      'github.com/rh-ecosystem-edge/kernel-module-management/cmd/manager': 'kmm-manager',
+    },
+    ldflags: ['-X main.Version=release-2.2', '-X main.GitCommit=898c27853e89'],
     coldMinutes: 4,
   },
 } as const satisfies Record<string, BuiltTool>;

@@ -212,7 +212,7 @@ export function startKmm(
 
     const workerLabels = workerLabelChanges(labels);
     const now = Date.now();
-    const set = { ...workerLabels.set };
+    const deferred = new Set<string>();
     let requeueWait: number | undefined;
     for (const ref of workerLabels.workerDue) {
       const key = `${nodeName}/${refKey(ref)}`;
@@ -221,13 +221,16 @@ export function startKmm(
       const due = workerDueAt.get(key) ?? requeueDueAt(dropped, now);
       if (now < due) {
         workerDueAt.set(key, due);
-        delete set[workerVersionLabel(ref.namespace, ref.name)];
+        deferred.add(workerVersionLabel(ref.namespace, ref.name));
         requeueWait = Math.min(requeueWait ?? due - now, due - now);
       } else {
         workerDroppedAt.delete(key);
         workerDueAt.delete(key);
       }
     }
+    const set = Object.fromEntries(
+      Object.entries(workerLabels.set).filter(([key]) => !deferred.has(key)),
+    );
     if (Object.keys(set).length > 0 || workerLabels.remove.length > 0) {
       log.info('worker version labels', { node: nodeName, set, remove: workerLabels.remove });
       await patchNodeLabels(clients, caches, nodeName, {
@@ -257,7 +260,12 @@ export function startKmm(
     const tainted = taintedReadyLabels(labels, modules, node);
     if (tainted.length > 0) {
       log.info('untolerated taint: ready labels dropped', { node: nodeName, labels: tainted });
-      await patchNodeLabels(clients, caches, nodeName, Object.fromEntries(tainted.map((k) => [k, null])));
+      await patchNodeLabels(
+        clients,
+        caches,
+        nodeName,
+        Object.fromEntries(tainted.map((k) => [k, null])),
+      );
       return 'acted';
     }
 

@@ -36,6 +36,8 @@ describe('finalizerStep (KMM Module finalizer)', () => {
   });
 
   it('leaves a deleted Module without the finalizer alone', () => {
-    expect(finalizerStep({ ...deleting, metadata: { ...deleting.metadata, finalizers: [] } }, [])).toBeUndefined();
+    expect(
+      finalizerStep({ ...deleting, metadata: { ...deleting.metadata, finalizers: [] } }, []),
+    ).toBeUndefined();
   });
 });

@@ -8,13 +8,7 @@ import {
   workerModuleVersionAnnotation,
   workerVersionLabel,
 } from './labels.ts';
-import {
-  nextSpec,
-  readyChanges,
-  specDecision,
-  taintedReadyLabels,
-  workerStep,
-} from './nmc.ts';
+import { nextSpec, readyChanges, specDecision, taintedReadyLabels, workerStep } from './nmc.ts';
 
 const now = new Date('2026-01-01T00:00:00Z');
 const ref = { namespace: 'ns', name: 'onload' };

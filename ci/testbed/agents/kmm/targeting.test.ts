@@ -53,7 +53,9 @@ describe('moduleConfigFor', () => {
       moduleLoader: {
         container: {
           modprobe: { moduleName: 'onload' },
-          kernelMappings: [{ literal: '', regexp: '^.+$', containerImage: 'x:${KERNEL_FULL_VERSION}' }],
+          kernelMappings: [
+            { literal: '', regexp: '^.+$', containerImage: 'x:${KERNEL_FULL_VERSION}' },
+          ],
         },
       },
     });
