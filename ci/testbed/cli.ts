@@ -1,5 +1,7 @@
-// npm run cluster -- up [--nodes N] [--agents]   start a test bed that stays up (with the KMM/kubelet
-//                                     stand-ins and our pods' runner); prints its kubeconfig path
+// npm run cluster -- up [--nodes N] [--agents] [--kmm-manager]   start a test bed that stays up
+//                                     (with the KMM/kubelet stand-ins and our pods' runner; with
+//                                     --kmm-manager the real KMM manager instead of the KMM
+//                                     stand-in); prints its kubeconfig path
 // npm run cluster -- status           list running test beds
 // npm run cluster -- down [--all]     stop the test bed started by `up` (or every test bed)
 import { existsSync } from 'node:fs';
@@ -30,6 +32,7 @@ const { positionals, values } = parseArgs({
     nodes: { type: 'string', default: '6' },
     all: { type: 'boolean', default: false },
     agents: { type: 'boolean', default: false },
+    'kmm-manager': { type: 'boolean', default: false },
   },
 });
 const command = positionals[0] ?? 'status';
@@ -40,7 +43,12 @@ if (command === 'up') {
     console.error(`--nodes must be a positive integer, got "${values.nodes}"`);
     process.exit(2);
   }
-  const state = await startCluster({ nodes, progress, ...(values.agents ? { agents: {} } : {}) });
+  const agents = values['kmm-manager']
+    ? { kmm: 'manager' as const }
+    : values.agents
+      ? {}
+      : undefined;
+  const state = await startCluster({ nodes, progress, ...(agents ? { agents } : {}) });
   await mkdir(dirname(pointer), { recursive: true });
   await writeFile(pointer, [...(await currentStateDirs()), state.stateDir].join('\n'));
   progress(`stop it with: npm run cluster -- down`);
@@ -63,6 +71,8 @@ if (command === 'up') {
     );
   }
 } else {
-  console.error('usage: npm run cluster -- up [--nodes N] [--agents] | status | down [--all]');
+  console.error(
+    'usage: npm run cluster -- up [--nodes N] [--agents] [--kmm-manager] | status | down [--all]',
+  );
   process.exit(2);
 }

@@ -1,5 +1,6 @@
 // KMM's Module -> NodeModulesConfig rules (what should be loaded on a node) and the NMC worker
 // rules (which worker pod to run so the status catches up with the spec). Pure.
+import { parse } from 'yaml';
 import type { NodeView, PodView } from '../kube/views.ts';
 import {
   readyLabel,
@@ -108,7 +109,8 @@ export function workerAction(pod: PodView): WorkerAction | undefined {
 
 export function podConfig(pod: PodView): ModuleConfig | undefined {
   const text = pod.metadata?.annotations?.[workerConfigAnnotation];
-  return text ? (JSON.parse(text) as ModuleConfig) : undefined;
+  // KMM writes it as YAML; the stand-in as JSON (which YAML reads too).
+  return text ? (parse(text) as ModuleConfig) : undefined;
 }
 
 function restarts(pod: PodView): number {
