@@ -5,6 +5,7 @@
 // manager's job.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Caches, ChangeHandler, Clients } from '../kube/client.ts';
+import type { PodView } from '../kube/views.ts';
 import { WorkQueue } from '../kube/queue.ts';
 import type { Logger } from '../log.ts';
 import { workerAction } from './nmc.ts';
@@ -13,7 +14,7 @@ import { runnerLabel } from './worker-pod.ts';
 import { workerRuntime, type WorkerTiming } from './worker-runtime.ts';
 
 /** A worker pod of a real KMM manager (the stand-in marks its own with the runner label). */
-export function isManagerWorkerPod(pod: V1Pod): boolean {
+export function isManagerWorkerPod(pod: PodView): boolean {
   return (
     workerAction(pod) !== undefined &&
     pod.metadata?.labels?.[runnerLabel] === undefined &&
