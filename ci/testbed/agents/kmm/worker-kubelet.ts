@@ -1,16 +1,17 @@
 // With the real KMM manager on the bed, the agents play only the kubelet for its worker pods
 // (label kmm.node.kubernetes.io/worker-action; KWOK's stages leave them alone): the same runtime
 // the stand-in's own workers use, so the fault annotations (load/unload fail or hang, sfc "in use"
-// while onload is loaded) drive both modes. Creating, deleting and reading back the pods is the
-// manager's job.
+// while onload is loaded) drive both modes. A deleted worker pod ends Failed, as a kubelet reports
+// it once its container is killed. Creating, deleting and reading back the pods is the manager's
+// job.
 import type { V1Pod } from '@kubernetes/client-node';
-import type { Caches, ChangeHandler, Clients } from '../kube/client.ts';
+import { patchPodStatus, type Caches, type ChangeHandler, type Clients } from '../kube/client.ts';
 import type { PodView } from '../kube/views.ts';
 import { WorkQueue } from '../kube/queue.ts';
 import type { Logger } from '../log.ts';
 import { workerAction } from './nmc.ts';
 import type { Nmc } from './types.ts';
-import { runnerLabel } from './worker-pod.ts';
+import { killedStatus, runnerLabel } from './worker-pod.ts';
 import { workerRuntime, type WorkerTiming } from './worker-runtime.ts';
 
 /** A worker pod of a real KMM manager (the stand-in marks its own with the runner label). */
@@ -33,6 +34,12 @@ export function startWorkerKubelet(
     const [namespace = '', name = ''] = key.split('/');
     const pod = caches.pods.get(name, namespace);
     if (!pod || !isManagerWorkerPod(pod)) return undefined;
+    const phase = pod.status?.phase;
+    if (pod.metadata?.deletionTimestamp) {
+      if (phase === 'Failed' || phase === 'Succeeded') return undefined;
+      await patchPodStatus(clients, caches, pod, killedStatus(pod, new Date()));
+      return undefined;
+    }
     const node = caches.nodes.get(pod.spec?.nodeName ?? '');
     if (!node) return 1000;
     const nmc = caches.nmcs.get(node.metadata?.name ?? '') as unknown as Nmc | undefined;
