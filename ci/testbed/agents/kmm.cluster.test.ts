@@ -305,7 +305,10 @@ describe(`KMM contract (${kmmLabel(kmm)})`, () => {
     });
     expect(stuck.state.waiting?.reason).toBe('CrashLoopBackOff');
     expect(stuck.state.waiting?.message).toContain('Module sfc is in use');
-    expect(loaded('sfc', 'v2')(await getNode(n1))).toBe(true);
+    // Still loaded: `.ready` stays (KMM has already dropped its worker label for the unload).
+    const labels = (await getNode(n1)).metadata.labels;
+    expect(labels[ready('sfc')]).toBe('');
+    if (withVersionReady) expect(labels[versionReady('sfc')]).toBe('v2');
 
     await setNodeLabels(n1, { [wanted('onload')]: null });
     await untilNode(
