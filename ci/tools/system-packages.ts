@@ -42,6 +42,7 @@ export async function ensureDebianPackages(
   } catch (error) {
     throw new Error(
       `${why}: installing ${missing.join(', ')} failed; run \`${command}\` as root and retry\n${String(error)}`,
+      { cause: error },
     );
   }
 }
