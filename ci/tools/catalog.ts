@@ -90,7 +90,7 @@ export const tools = {
       'github.com/rh-ecosystem-edge/kernel-module-management/cmd/manager': 'kmm-manager',
     },
     ldflags: ['-X main.Version=release-2.2', '-X main.GitCommit=898c27853e89'],
-    coldMinutes: 4,
+    coldMinutes: 5,
   },
 } as const satisfies Record<string, BuiltTool>;
 
