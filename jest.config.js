@@ -1,6 +1,8 @@
 // Three projects: `unit` needs nothing but Node; `cluster` needs the local test bed (started once
 // by its global setup, shared by its suites, stopped by its global teardown); `host` starts and
-// kills its own beds with a real node (root; run before `cluster`, never beside it).
+// kills its own beds with a real node (root; run before `cluster`, never beside it); `kmm-manager`
+// runs the e2e lifecycle and KMM contract suite on a bed of its own where the real KMM manager runs
+// (after `cluster`, never beside it: one real node per machine).
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2024' } }] };
 const common = {
   testEnvironment: 'node',
@@ -30,6 +32,19 @@ export default {
       displayName: 'host',
       setupFilesAfterEnv: ['<rootDir>/ci/testbed/jest-timeout.ts'],
       testMatch: ['<rootDir>/ci/**/*.host.test.ts'],
+    },
+    {
+      // The e2e lifecycle and the KMM contract suite again, against the real KMM manager.
+      ...common,
+      displayName: 'kmm-manager',
+      setupFiles: ['<rootDir>/ci/testbed/jest-kmm-manager-env.ts'],
+      setupFilesAfterEnv: ['<rootDir>/ci/testbed/jest-timeout.ts'],
+      testMatch: [
+        '<rootDir>/ci/e2e/lifecycle.cluster.test.ts',
+        '<rootDir>/ci/testbed/agents/kmm.cluster.test.ts',
+      ],
+      globalSetup: '<rootDir>/ci/testbed/jest-global-setup-kmm-manager.ts',
+      globalTeardown: '<rootDir>/ci/testbed/jest-global-teardown-kmm-manager.ts',
     },
   ],
 };

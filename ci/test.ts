@@ -34,6 +34,10 @@ const steps: Step[] = [
     name: 'test-bed tests',
     command: ['node', ...jest, '--selectProjects', 'cluster', '--runInBand', ...jestArgs],
   },
+  {
+    name: 'e2e lifecycle and KMM contract against the real KMM manager',
+    command: ['node', ...jest, '--selectProjects', 'kmm-manager', '--runInBand', ...jestArgs],
+  },
 ];
 
 function runStep(step: Step): Promise<number> {
@@ -49,7 +53,7 @@ function runStep(step: Step): Promise<number> {
 
 const started = Date.now();
 await ensureTools(
-  ['kubernetes', 'kubelet', 'etcd', 'kwok', 'helm3', 'helm4', 'chartTesting'],
+  ['kubernetes', 'kubelet', 'etcd', 'kwok', 'helm3', 'helm4', 'chartTesting', 'kmm'],
   progressTo('tools'),
 );
 await ensurePythonTools(progressTo('tools'));

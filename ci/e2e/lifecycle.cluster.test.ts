@@ -1,8 +1,10 @@
 // End to end with Helm 3, the way users run it: real `helm install / upgrade / rollback /
 // uninstall` drive the chart's real hook Jobs and labeller (real containers of the hooks image
 // built in this run, on the test bed's real kubelet node, with their ServiceAccount's token)
-// against the KMM stand-in, with accelerated workloads and PDBs, while a watcher checks the
-// rollout invariants on every change. The scenarios build on each other.
+// against KMM, with accelerated workloads and PDBs, while a watcher checks the rollout invariants
+// on every change. The scenarios build on each other. The `cluster` jest project runs them against
+// the KMM stand-in (newest-KMM mode), the `kmm-manager` project against the real KMM manager: same
+// scenarios, same invariant checker.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   pauseAnnotation,
@@ -14,7 +16,7 @@ import {
 import { waitFor } from '../lib/wait.ts';
 import { addNodes } from '../testbed/cluster.ts';
 import { realNodeName } from '../testbed/realnode/config.ts';
-import { kubectl, kubectlJson, setKmmFault, testbed } from '../testbed/session.ts';
+import { kmmLabel, kubectl, kubectlJson, setKmmFault, testbed } from '../testbed/session.ts';
 import {
   fromImage,
   hooksImageOf,
@@ -83,7 +85,7 @@ afterAll(async () => {
   await kubectl(['delete', 'node', 'worker-07', '--ignore-not-found', '--wait=false']);
 });
 
-describe('Helm 3 lifecycle', () => {
+describe(`Helm 3 lifecycle (${kmmLabel()})`, () => {
   it('1. helm install: every selected node gets onload and sfc; daemon pods start only after the driver; workloads run', async () => {
     const result = await upgradeInstall(r, values('1.0.0'));
     expect(result.stderr).toBe('');

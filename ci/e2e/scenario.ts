@@ -12,7 +12,8 @@ import {
 } from '../../hooks/src/contract.ts';
 import { waitFor } from '../lib/wait.ts';
 import { solarflareLabel } from '../testbed/nodes.ts';
-import { kubectl, kubectlJson, testbed } from '../testbed/session.ts';
+import { writesVersionReady } from '../testbed/agents/faults.ts';
+import { kubectl, kubectlJson, kmmUnderTest, testbed } from '../testbed/session.ts';
 import { InvariantChecker, type InvariantPolicy } from './invariants.ts';
 import { ClusterObserver } from './observer.ts';
 import type { Release } from './release.ts';
@@ -42,6 +43,22 @@ export function release(name: string, namespace: string, helm: 3 | 4 = 3): Relea
   return { name, namespace, helm, kubeconfig: testbed().kubeconfig };
 }
 
+/**
+ * The version of `module` KMM has loaded on a node: `.version.ready` (KMM >= 2.5); before that,
+ * while `.ready` is on, KMM's own worker label (the version its loaded NMC entry was written for).
+ */
+function loadedVersion(
+  labels: Readonly<Record<string, string>>,
+  namespace: string,
+  module: string,
+): string | undefined {
+  const versionReady = labels[kmmVersionReadyLabel(namespace, module)];
+  if (versionReady || writesVersionReady(kmmUnderTest().version)) return versionReady;
+  return kmmReadyLabel(namespace, module) in labels
+    ? labels[`beta.kmm.node.kubernetes.io/version-worker-pod.${namespace}.${module}`]
+    : undefined;
+}
+
 /** Per node: which onload and sfc versions are wanted and loaded. */
 export async function loadedVersions(
   namespace: string,
@@ -49,8 +66,8 @@ export async function loadedVersions(
   const out: Record<string, { onload?: string; sfc?: string; wanted?: string }> = {};
   for (const node of await nodes()) {
     const l = node.labels;
-    const onload = l[kmmVersionReadyLabel(namespace, moduleNames.onload)];
-    const sfc = l[kmmVersionReadyLabel(namespace, moduleNames.sfc)];
+    const onload = loadedVersion(l, namespace, moduleNames.onload);
+    const sfc = loadedVersion(l, namespace, moduleNames.sfc);
     const wanted = l[kmmVersionLabel(namespace, moduleNames.onload)];
     out[node.name] = {
       ...(onload ? { onload } : {}),

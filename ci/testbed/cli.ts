@@ -1,6 +1,8 @@
-// npm run cluster -- up [--nodes N] [--agents] [--real-node]   start a test bed that stays up (with
-//                                     the KMM/kubelet stand-ins and our pods' runner; with a real
-//                                     kubelet node testbed-real-1); prints its kubeconfig path
+// npm run cluster -- up [--nodes N] [--agents] [--kmm-manager] [--real-node]   start a test bed
+//                                     that stays up (with the KMM/kubelet stand-ins and our pods'
+//                                     runner; --kmm-manager: the real KMM manager instead of the KMM
+//                                     stand-in; --real-node: a real kubelet node testbed-real-1);
+//                                     prints its kubeconfig path
 // npm run cluster -- status           list running test beds
 // npm run cluster -- down [--all]     stop the test beds this checkout started (or every test bed)
 import { existsSync } from 'node:fs';
@@ -26,6 +28,7 @@ const { positionals, values } = parseArgs({
     all: { type: 'boolean', default: false },
     agents: { type: 'boolean', default: false },
     'real-node': { type: 'boolean', default: false },
+    'kmm-manager': { type: 'boolean', default: false },
   },
 });
 const command = positionals[0] ?? 'status';
@@ -36,10 +39,15 @@ if (command === 'up') {
     console.error(`--nodes must be a positive integer, got "${values.nodes}"`);
     process.exit(2);
   }
+  const agents = values['kmm-manager']
+    ? { kmm: 'manager' as const }
+    : values.agents
+      ? {}
+      : undefined;
   const state = await startCluster({
     nodes,
     progress,
-    ...(values.agents ? { agents: {} } : {}),
+    ...(agents ? { agents } : {}),
     ...(values['real-node'] ? { realNode: {} } : {}),
   });
   await rememberBed(state.stateDir);
@@ -67,7 +75,7 @@ if (command === 'up') {
   }
 } else {
   console.error(
-    'usage: npm run cluster -- up [--nodes N] [--agents] [--real-node] | status | down [--all]',
+    'usage: npm run cluster -- up [--nodes N] [--agents] [--kmm-manager] [--real-node] | status | down [--all]',
   );
   process.exit(2);
 }

@@ -13,7 +13,9 @@ import { formatSeconds, type Progress } from '../lib/progress.ts';
 import { waitFor } from '../lib/wait.ts';
 import { binaryPath, ensureTools, sourceModuleDir } from '../tools/build.ts';
 import { ensureDebianPackages } from '../tools/system-packages.ts';
+import { defaults as agentDefaults } from './agents/options.ts';
 import { startAgents, type AgentOptions } from './agents/start.ts';
+import { startKmmManager, type KmmInfo } from './kmm-manager.ts';
 import {
   apiserverArgs,
   auditArgs,
@@ -58,13 +60,19 @@ export interface ClusterState {
   readonly auditLog?: string;
   /** The real kubelet node, when `realNode` was asked for. */
   readonly realNode?: RealNodeState;
+  /** Which KMM drives Modules on this bed (with agents). */
+  readonly kmm?: KmmInfo;
 }
 
 export interface StartOptions {
   readonly nodes?: number | readonly FakeNodeOptions[];
   /** When this process dies without stopping the cluster, a watchdog stops it. */
   readonly ownerPid?: number;
-  /** Also start the agents (KMM and kubelet stand-ins, runner for our pods): agents/README.md. */
+  /**
+   * Also start the agents (KMM and kubelet stand-ins, runner for our pods): agents/README.md.
+   * With `agents.kmm: 'manager'` the real KMM manager runs instead of the KMM stand-in (pinned
+   * release-2.2, or the binary and CRDs named by ONLOAD_KMM_MANAGER / ONLOAD_KMM_CRDS).
+   */
   readonly agents?: AgentOptions;
   /** Log (Metadata level) the API requests of these users, e.g. system:serviceaccount:ns:name. */
   readonly audit?: { readonly users: readonly string[] };
@@ -117,6 +125,7 @@ async function kwokStageFiles(): Promise<string[]> {
     join(kwok, 'kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml'),
     join(stagesDir, 'pod-ready.yaml'),
     join(stagesDir, 'pod-complete.yaml'),
+    join(stagesDir, 'kmm-pull-pod-complete.yaml'),
     join(stagesDir, 'pod-delete.yaml'),
     join(stagesDir, 'pod-delete-graceful.yaml'),
   ];
@@ -259,6 +268,11 @@ async function bringUp(
     },
     { timeoutMs: 120_000, intervalMs: 500 },
   );
+  let kmm: KmmInfo | undefined;
+  if (options.agents?.kmm === 'manager')
+    kmm = await startKmmManager(stateDir, adminKubeconfig, progress);
+  else if (options.agents)
+    kmm = { mode: 'stand-in', version: options.agents.kmmVersion ?? agentDefaults.kmmVersion };
   if (options.agents) await startAgents(stateDir, adminKubeconfig, options.agents);
   const realNode = options.realNode
     ? await startRealNode(
@@ -278,6 +292,7 @@ async function bringUp(
     startSeconds: (Date.now() - started) / 1000,
     ...(options.audit ? { auditLog: auditLogPath(stateDir) } : {}),
     ...(realNode ? { realNode } : {}),
+    ...(kmm ? { kmm } : {}),
   };
   await writeFile(join(stateDir, stateFileName), JSON.stringify(state, null, 2));
   progress(

@@ -1,4 +1,5 @@
 // Third-party CRDs the chart's objects need, taken from pinned Go modules (never hand-written).
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../lib/process.ts';
 import { binaryPath, sourceModuleDir } from '../tools/build.ts';
@@ -10,11 +11,25 @@ export const kmmCrdFiles = [
   'kmm.sigs.x-k8s.io_preflightvalidationsocp.yaml',
 ];
 
-export async function thirdPartyCrdPaths(): Promise<string[]> {
+/** Opt-in: a folder whose *.yaml files are the KMM CRDs to serve (e.g. a newer KMM's). */
+export const kmmCrdsEnv = 'ONLOAD_KMM_CRDS';
+
+/** The KMM CRD files the bed serves: the folder in ONLOAD_KMM_CRDS, else the pinned module's. */
+export async function kmmCrdPaths(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  const dir = env[kmmCrdsEnv];
+  if (dir) {
+    const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f));
+    if (files.length === 0) throw new Error(`${kmmCrdsEnv}=${dir}: no .yaml files in it`);
+    return files.map((f) => join(dir, f));
+  }
   const kmm = await sourceModuleDir('kmm');
+  return kmmCrdFiles.map((f) => join(kmm, 'config/crd/bases', f));
+}
+
+export async function thirdPartyCrdPaths(): Promise<string[]> {
   const openshift = await sourceModuleDir('openshiftApi');
   return [
-    ...kmmCrdFiles.map((f) => join(kmm, 'config/crd/bases', f)),
+    ...(await kmmCrdPaths()),
     join(
       openshift,
       'machineconfiguration/v1/zz_generated.crd-manifests/0000_80_machine-config_01_machineconfigs.crd.yaml',

@@ -12,8 +12,11 @@ import {
 } from './agents/faults.ts';
 import { podLogPath } from './agents/runner/logs.ts';
 import type { ClusterState } from './cluster.ts';
+import type { KmmInfo } from './kmm-manager.ts';
 
 export const stateEnv = 'ONLOAD_TESTBED_STATE';
+/** The `kmm-manager` jest project's bed (real KMM manager); copied to stateEnv per test file. */
+export const kmmManagerStateEnv = 'ONLOAD_TESTBED_STATE_KMM_MANAGER';
 
 let cached: ClusterState | undefined;
 
@@ -100,4 +103,14 @@ export function setKmmFault(
 /** Makes the KMM stand-in behave as another KMM version on `node` (e.g. "2.4"); undefined resets. */
 export function setKmmVersion(node: string, version: string | undefined): Promise<void> {
   return annotateNode(node, kmmVersionAnnotation, version);
+}
+
+/** Which KMM drives Modules on this bed: the stand-in (default) or a real manager, and its version. */
+export function kmmUnderTest(): KmmInfo {
+  return testbed().kmm ?? { mode: 'stand-in', version: '2.5' };
+}
+
+/** "KMM 2.2 manager" / "KMM stand-in as 2.5": for test names. */
+export function kmmLabel(kmm: KmmInfo = kmmUnderTest()): string {
+  return kmm.mode === 'manager' ? `KMM ${kmm.version} manager` : `KMM stand-in as ${kmm.version}`;
 }

@@ -96,6 +96,16 @@ export const tools = {
     ldflags: [],
     coldMinutes: 2,
   },
+  /** The real KMM manager: the one KMM 2.x the module proxy serves (rh-ecosystem-edge fork, release-2.2). */
+  kmm: {
+    dir: 'kmm',
+    version: 'v0.0.0-20240925181841-898c27853e89',
+    binaries: {
+      'github.com/rh-ecosystem-edge/kernel-module-management/cmd/manager': 'kmm-manager',
+    },
+    ldflags: ['-X main.Version=release-2.2', '-X main.GitCommit=898c27853e89'],
+    coldMinutes: 5,
+  },
 } as const satisfies Record<string, BuiltTool>;
 
 export type ToolName = keyof typeof tools;
@@ -107,7 +117,7 @@ export const sourceModules = {
   /** The newest KMM module version this machine's Go module proxy serves (fork, release-2.2). */
   kmm: {
     path: 'github.com/rh-ecosystem-edge/kernel-module-management',
-    version: 'v0.0.0-20240925181841-898c27853e89',
+    version: tools.kmm.version,
   },
   openshiftApi: {
     path: 'github.com/openshift/api',

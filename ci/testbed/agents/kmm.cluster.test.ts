@@ -1,9 +1,16 @@
-// The KMM stand-in against the real test bed: KMM's documented node-label contract (kmm.md §2).
+// KMM's node-label contract against the real test bed: run by the `cluster` project against the
+// KMM stand-in and by the `kmm-manager` project against the real KMM manager, so every behaviour
+// the stand-in models is checked against real KMM wherever that KMM version has it. A test that
+// cannot apply to the KMM under test says why in its name and is skipped.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { waitFor } from '../../lib/wait.ts';
+import { writesVersionReady } from './faults.ts';
 import { kernelVersion } from '../nodes.ts';
 import {
   createNamespace,
   deleteNamespace,
+  kmmLabel,
+  kmmUnderTest,
   kubectl,
   kubectlJson,
   setKmmFault,
@@ -20,11 +27,29 @@ import {
   untilPod,
 } from './cluster-testing.ts';
 import {
+  devicePluginVersionLabel,
   readyLabel,
   versionModuleLabel,
   versionReadyLabel,
   workerVersionLabel,
 } from './kmm/labels.ts';
+
+const kmm = kmmUnderTest();
+const standIn = kmm.mode === 'stand-in';
+/** KMM >= 2.5 writes `.version.ready`; before that the worker label says which version loaded. */
+const withVersionReady = writesVersionReady(kmm.version);
+function atLeast(version: string, minimum: string): boolean {
+  const [a = 0, b = 0] = version.split('.').map(Number);
+  const [c = 0, d = 0] = minimum.split('.').map(Number);
+  return a > c || (a === c && b >= d);
+}
+/** `it`, or a skipped test whose name says why it cannot apply to the KMM under test. */
+const itWhen = (applies: boolean, why: string) =>
+  applies
+    ? it
+    : (name: string, fn: () => Promise<void>): void => {
+        it.skip(`${name} (skipped: ${why})`, fn);
+      };
 
 let ns: string;
 let selector: string;
@@ -67,13 +92,28 @@ function kmmModule(name: string, version: string | undefined, select = selector)
 
 function loaded(module: string, version: string) {
   return (n: Awaited<ReturnType<typeof getNode>>): boolean =>
-    n.metadata.labels[ready(module)] === '' && n.metadata.labels[versionReady(module)] === version;
+    n.metadata.labels[ready(module)] === '' &&
+    (withVersionReady
+      ? n.metadata.labels[versionReady(module)] === version
+      : n.metadata.labels[workerVersionLabel(ns, module)] === version);
 }
 
 const unloaded =
   (module: string) =>
   (n: Awaited<ReturnType<typeof getNode>>): boolean =>
     !(ready(module) in n.metadata.labels) && !(versionReady(module) in n.metadata.labels);
+
+/**
+ * Deletes a hung worker pod and waits until it is gone (KMM's finalizer on its worker pods goes
+ * once the killed pod is Failed).
+ */
+async function deleteHungWorker(name: string): Promise<void> {
+  await kubectl(['delete', 'pod', name, '-n', ns, '--wait=false']);
+  // A new worker of the same name may follow at once: what matters is checked by the caller.
+  await kubectl(['wait', '--for=delete', `pod/${name}`, '-n', ns, '--timeout=60s'], {
+    allowFailure: true,
+  });
+}
 
 async function statusEntry(node: string, module: string) {
   return (await getNmc(node))?.status?.modules?.find(
@@ -85,7 +125,7 @@ async function specEntry(node: string, module: string) {
   return (await getNmc(node))?.spec?.modules?.find((m) => m.namespace === ns && m.name === module);
 }
 
-describe('KMM stand-in', () => {
+describe(`KMM contract (${kmmLabel(kmm)})`, () => {
   beforeAll(async () => {
     ns = await createNamespace('kmm');
     selector = `testbed.onload.amd.com/${ns}`;
@@ -141,16 +181,26 @@ describe('KMM stand-in', () => {
     expect(loaded('onload', 'v1')(await getNode(n1))).toBe(true);
     expect((await statusEntry(n1, 'onload'))?.config.containerImage).toBe(image('onload', 'v1'));
 
-    const recorder = await recordNodeLabels(n1, [ready('onload'), versionReady('onload')]);
+    const worker = workerVersionLabel(ns, 'onload');
+    const recorder = await recordNodeLabels(n1, [ready('onload'), worker]);
     try {
       await setNodeLabels(n1, { [wanted('onload')]: 'v2' });
       await untilNode(n1, 'onload v2 loaded', loaded('onload', 'v2'));
     } finally {
       recorder.stop();
     }
-    const v1 = JSON.stringify({ [ready('onload')]: '', [versionReady('onload')]: 'v1' });
-    const v2 = JSON.stringify({ [ready('onload')]: '', [versionReady('onload')]: 'v2' });
-    expect(recorder.states).toEqual([v1, '{}', v2]);
+    // KMM drops its worker label, unloads (.ready goes), takes the new value, loads.
+    expect(recorder.states).toEqual(
+      [
+        { [ready('onload')]: '', [worker]: 'v1' },
+        { [ready('onload')]: '' },
+        {},
+        { [worker]: 'v2' },
+        { [ready('onload')]: '', [worker]: 'v2' },
+      ].map((state) => JSON.stringify(state)),
+    );
+    if (withVersionReady)
+      expect((await getNode(n1)).metadata.labels[versionReady('onload')]).toBe('v2');
     expect((await statusEntry(n1, 'onload'))?.config.containerImage).toBe(image('onload', 'v2'));
   });
 
@@ -171,13 +221,72 @@ describe('KMM stand-in', () => {
     await untilNode(n1, 'onload v2 loaded', loaded('onload', 'v2'));
   });
 
-  it('unloads on a NoSchedule taint the Module does not tolerate, and loads again without it', async () => {
-    await kubectl(['taint', 'node', n1, `${taint}=true:NoSchedule`]);
-    await untilNode(n1, 'onload unloaded', unloaded('onload'));
-    expect(await statusEntry(n1, 'onload')).toBeUndefined();
-    await kubectl(['taint', 'node', n1, `${taint}-`]);
-    await untilNode(n1, 'onload v2 loaded', loaded('onload', 'v2'));
+  it('writes its device-plugin version label after the worker label, for a Module without a device plugin too', async () => {
+    const labels = (await getNode(n1)).metadata.labels;
+    expect(labels[workerVersionLabel(ns, 'onload')]).toBe('v2');
+    expect(labels[devicePluginVersionLabel(ns, 'onload')]).toBe('v2');
+    expect(devicePluginVersionLabel(ns, 'onload') in (await getNode(n2)).metadata.labels).toBe(
+      false,
+    );
   });
+
+  itWhen(
+    standIn || atLeast(kmm.version, '2.6'),
+    `KMM ${kmm.version} drops .ready only once the unload has run`,
+  )(
+    'drops .ready at once on a cordon, before the unload has run, and loads again on uncordon',
+    async () => {
+      await setKmmFault(n1, 'unload', 'hang');
+      try {
+        await kubectl(['cordon', n1]);
+        await untilNode(n1, '.ready dropped', unloaded('onload'));
+        const unloader = await untilPod(
+          ns,
+          `kmm-worker-${n1}-onload`,
+          'the unloader to run',
+          (p) =>
+            p.metadata.labels?.['kmm.node.kubernetes.io/worker-action'] === 'Unload' &&
+            p.status.phase === 'Running'
+              ? p
+              : undefined,
+        );
+        expect(unloader.status.phase).toBe('Running');
+        expect(await statusEntry(n1, 'onload')).toBeDefined();
+      } finally {
+        await setKmmFault(n1, 'unload', undefined);
+      }
+      await deleteHungWorker(`kmm-worker-${n1}-onload`);
+      await waitFor(
+        'onload gone from the NodeModulesConfig status of worker-01',
+        async () => (await statusEntry(n1, 'onload')) === undefined,
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
+      await kubectl(['uncordon', n1]);
+      await untilNode(n1, 'onload v2 loaded', loaded('onload', 'v2'));
+    },
+  );
+
+  itWhen(
+    standIn || atLeast(kmm.version, '2.6'),
+    `KMM ${kmm.version} does not react to a new taint: it notices it only at the next label or Module change`,
+  )(
+    'unloads on a NoSchedule taint the Module does not tolerate, and loads again without it',
+    async () => {
+      await kubectl(['taint', 'node', n1, `${taint}=true:NoSchedule`]);
+      try {
+        await untilNode(n1, 'onload unloaded', unloaded('onload'));
+        await waitFor(
+          'onload gone from the NodeModulesConfig status of worker-01',
+          async () => (await statusEntry(n1, 'onload')) === undefined,
+          { timeoutMs: 60_000, intervalMs: 200 },
+        );
+        expect(await specEntry(n1, 'onload')).toBeUndefined();
+      } finally {
+        await kubectl(['taint', 'node', n1, `${taint}-`]);
+      }
+      await untilNode(n1, 'onload v2 loaded', loaded('onload', 'v2'));
+    },
+  );
 
   it('refuses to unload sfc while onload is loaded', async () => {
     await apply(kmmModule('sfc', 'v2'));
@@ -196,7 +305,10 @@ describe('KMM stand-in', () => {
     });
     expect(stuck.state.waiting?.reason).toBe('CrashLoopBackOff');
     expect(stuck.state.waiting?.message).toContain('Module sfc is in use');
-    expect(loaded('sfc', 'v2')(await getNode(n1))).toBe(true);
+    // Still loaded: `.ready` stays (KMM has already dropped its worker label for the unload).
+    const labels = (await getNode(n1)).metadata.labels;
+    expect(labels[ready('sfc')]).toBe('');
+    if (withVersionReady) expect(labels[versionReady('sfc')]).toBe('v2');
 
     await setNodeLabels(n1, { [wanted('onload')]: null });
     await untilNode(
@@ -238,17 +350,75 @@ describe('KMM stand-in', () => {
     expect(still?.metadata.uid).toBe(hung.metadata.uid);
     expect(unloaded('onload')(await getNode(n3))).toBe(true);
 
-    await kubectl(['delete', 'pod', worker, '-n', ns]);
+    await deleteHungWorker(worker);
     await untilNode(n3, 'onload v2 loaded', loaded('onload', 'v2'));
   });
 
-  it('writes no .version.ready as KMM 2.4', async () => {
-    await setKmmVersion(n4, '2.4');
-    await setNodeLabels(n4, { [wanted('onload')]: 'v2' });
-    const node = await untilNode(n4, 'onload loaded', (n) =>
-      ready('onload') in n.metadata.labels ? n : undefined,
-    );
-    expect(node.metadata.labels[versionReady('onload')]).toBeUndefined();
+  itWhen(standIn, 'the kmm-version node annotation steers only the stand-in')(
+    'writes no .version.ready as KMM 2.4',
+    async () => {
+      await setKmmVersion(n4, '2.4');
+      await setNodeLabels(n4, { [wanted('onload')]: 'v2' });
+      const node = await untilNode(n4, 'onload loaded', (n) =>
+        ready('onload') in n.metadata.labels ? n : undefined,
+      );
+      expect(node.metadata.labels[versionReady('onload')]).toBeUndefined();
+    },
+  );
+
+  itWhen(!standIn && !withVersionReady, `KMM ${kmm.version} writes .version.ready`)(
+    `writes .ready and no .version.ready (KMM ${kmm.version})`,
+    async () => {
+      await setNodeLabels(n4, { [wanted('onload')]: 'v2' });
+      const node = await untilNode(n4, 'onload loaded', (n) =>
+        ready('onload') in n.metadata.labels ? n : undefined,
+      );
+      expect(node.metadata.labels[versionReady('onload')]).toBeUndefined();
+    },
+  );
+
+  it('runs onload and sfc workers in parallel, in no order: onload loads while sfc hangs', async () => {
+    await setKmmFault(n5, 'load', 'hang:sfc');
+    try {
+      await setNodeLabels(n5, { [wanted('onload')]: 'v2', [wanted('sfc')]: 'v2' });
+      await untilNode(n5, 'onload v2 loaded', loaded('onload', 'v2'));
+      expect(ready('sfc') in (await getNode(n5)).metadata.labels).toBe(false);
+    } finally {
+      await setKmmFault(n5, 'load', undefined);
+    }
+    await deleteHungWorker(`kmm-worker-${n5}-sfc`);
+    await untilNode(n5, 'sfc v2 loaded', loaded('sfc', 'v2'));
+  });
+
+  it('ignores an empty literal in a kernel mapping and loads through the regexp after it', async () => {
+    const only = `${selector}-literal`;
+    await setNodeLabels(n5, { [only]: 'true' });
+    try {
+      await apply({
+        apiVersion: 'kmm.sigs.x-k8s.io/v1beta1',
+        kind: 'Module',
+        metadata: { name: 'literal', namespace: ns },
+        spec: {
+          selector: { [only]: 'true' },
+          moduleLoader: {
+            container: {
+              modprobe: { moduleName: 'literal' },
+              kernelMappings: [
+                { literal: '', containerImage: 'images.testbed.invalid/literal:empty' },
+                { regexp: '^.+$', containerImage: 'images.testbed.invalid/literal:regexp' },
+              ],
+            },
+          },
+        },
+      });
+      await untilNode(n5, 'literal loaded', (n) => ready('literal') in n.metadata.labels);
+      expect((await statusEntry(n5, 'literal'))?.config.containerImage).toBe(
+        'images.testbed.invalid/literal:regexp',
+      );
+    } finally {
+      await setNodeLabels(n5, { [only]: null });
+    }
+    await untilNode(n5, 'literal unloaded', unloaded('literal'));
   });
 
   it('loads a Module without version on every selected node, with no label needed', async () => {
@@ -264,9 +434,35 @@ describe('KMM stand-in', () => {
     await untilNode(n5, 'plain unloaded once the node left the selector', unloaded('plain'));
   });
 
-  it('unloads a deleted Module everywhere', async () => {
-    await kubectl(['delete', 'modules.kmm.sigs.x-k8s.io', 'onload', '-n', ns]);
+  it('holds a deleted Module with its finalizer until every node has unloaded it', async () => {
+    await setKmmFault(n2, 'unload', 'hang:onload');
+    await kubectl(['delete', 'modules.kmm.sigs.x-k8s.io', 'onload', '-n', ns, '--wait=false']);
+    try {
+      for (const node of [n3, n5]) await untilNode(node, 'onload unloaded', unloaded('onload'));
+      await untilPod(ns, `kmm-worker-${n2}-onload`, 'the unloader to hang', (p) =>
+        p.metadata.labels?.['kmm.node.kubernetes.io/worker-action'] === 'Unload' &&
+        p.status.phase === 'Running'
+          ? p
+          : undefined,
+      );
+      const held = await kubectlJson<{
+        metadata: { deletionTimestamp?: string; finalizers?: string[] };
+      }>(['get', 'modules.kmm.sigs.x-k8s.io', 'onload', '-n', ns]);
+      expect(held.metadata.deletionTimestamp).toBeDefined();
+      expect(held.metadata.finalizers).toContain('kmm.node.kubernetes.io/module-finalizer');
+    } finally {
+      await setKmmFault(n2, 'unload', undefined);
+    }
+    await deleteHungWorker(`kmm-worker-${n2}-onload`);
     for (const node of [n2, n3, n4, n5])
       await untilNode(node, 'onload unloaded', unloaded('onload'));
+    await kubectl([
+      'wait',
+      '--for=delete',
+      'modules.kmm.sigs.x-k8s.io/onload',
+      '-n',
+      ns,
+      '--timeout=60s',
+    ]);
   });
 });

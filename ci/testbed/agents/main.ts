@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clientsFor, watchAll, type Change } from './kube/client.ts';
 import { startKmm } from './kmm/controller.ts';
+import { startWorkerKubelet } from './kmm/worker-kubelet.ts';
 import { startKubelet } from './kubelet/controller.ts';
 import { errorText, jsonLogger } from './log.ts';
 import { parseAgentArgs, readyFile, type AgentConfig } from './options.ts';
@@ -27,17 +28,15 @@ const caches = watchAll(
   },
   jsonLogger('watch'),
 );
-const kmm = startKmm(
-  clients,
-  caches,
-  {
-    loadMs: config.loadMs,
-    unloadMs: config.unloadMs,
-    retryMs: config.workerRetryMs,
-    kmmVersion: config.kmmVersion,
-  },
-  jsonLogger('kmm'),
-);
+const timing = {
+  loadMs: config.loadMs,
+  unloadMs: config.unloadMs,
+  retryMs: config.workerRetryMs,
+};
+const kmm =
+  config.kmm === 'manager'
+    ? startWorkerKubelet(clients, caches, timing, jsonLogger('kmm-workers'))
+    : startKmm(clients, caches, { ...timing, kmmVersion: config.kmmVersion }, jsonLogger('kmm'));
 const kubelet = startKubelet(clients, caches, config.stateDir, jsonLogger('kubelet'));
 const runner = startRunner(
   clients,

@@ -9,6 +9,7 @@ describe('agent command line', () => {
       workerRetryMs: 30,
       kmmVersion: '2.4',
       appDirs: ['/a', '/b'],
+      kmm: 'manager' as const,
     };
     expect(parseAgentArgs(agentArgs('/kc', '/state', options))).toEqual({
       kubeconfig: '/kc',
@@ -23,6 +24,7 @@ describe('agent command line', () => {
       stateDir: '/s',
       ...defaults,
       appDirs: [hookBundlesDir],
+      kmm: 'stand-in',
     });
   });
 
@@ -36,5 +38,8 @@ describe('agent command line', () => {
     expect(() =>
       parseAgentArgs(['--kubeconfig=/k', '--state-dir=/s', '--kmm-version=new']),
     ).toThrow(/--kmm-version must look like 2.5/);
+    expect(() => parseAgentArgs(['--kubeconfig=/k', '--state-dir=/s', '--kmm=operator'])).toThrow(
+      /--kmm must be stand-in or manager, got "operator"/,
+    );
   });
 });

@@ -18,7 +18,11 @@ export interface AgentOptions {
   readonly kmmVersion?: string;
   /** Directories searched for the `/app/<file>` of our pods' commands, in order. */
   readonly appDirs?: readonly string[];
+  /** `stand-in` (default): the KMM stand-in; `manager`: a real KMM manager runs, the agents only play the kubelet for its worker pods. */
+  readonly kmm?: KmmMode;
 }
+
+export type KmmMode = 'stand-in' | 'manager';
 
 export interface AgentConfig {
   readonly kubeconfig: string;
@@ -28,6 +32,7 @@ export interface AgentConfig {
   readonly workerRetryMs: number;
   readonly kmmVersion: string;
   readonly appDirs: readonly string[];
+  readonly kmm: KmmMode;
 }
 
 export const defaults = { loadMs: 500, unloadMs: 500, workerRetryMs: 1500, kmmVersion: '2.5' };
@@ -45,12 +50,13 @@ export function agentArgs(kubeconfig: string, stateDir: string, options: AgentOp
     ...(options.workerRetryMs !== undefined ? [`--worker-retry-ms=${options.workerRetryMs}`] : []),
     ...(options.kmmVersion !== undefined ? [`--kmm-version=${options.kmmVersion}`] : []),
     ...(options.appDirs ?? []).map((dir) => `--app-dir=${dir}`),
+    ...(options.kmm !== undefined ? [`--kmm=${options.kmm}`] : []),
   ];
 }
 
 const usage =
   'usage: main.ts --kubeconfig <path> --state-dir <dir> [--load-ms N] [--unload-ms N] ' +
-  '[--worker-retry-ms N] [--kmm-version X.Y] [--app-dir <dir>]...';
+  '[--worker-retry-ms N] [--kmm-version X.Y] [--app-dir <dir>]... [--kmm stand-in|manager]';
 
 function milliseconds(flag: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
@@ -72,6 +78,7 @@ export function parseAgentArgs(argv: readonly string[]): AgentConfig {
       'worker-retry-ms': { type: 'string' },
       'kmm-version': { type: 'string' },
       'app-dir': { type: 'string', multiple: true },
+      kmm: { type: 'string' },
     },
   });
   if (!values.kubeconfig || !values['state-dir'])
@@ -79,6 +86,9 @@ export function parseAgentArgs(argv: readonly string[]): AgentConfig {
   const kmmVersion = values['kmm-version'] ?? defaults.kmmVersion;
   if (!/^\d+\.\d+(\.\d+)?$/.test(kmmVersion))
     throw new Error(`--kmm-version must look like 2.5, got "${kmmVersion}"`);
+  const kmm = values.kmm ?? 'stand-in';
+  if (kmm !== 'stand-in' && kmm !== 'manager')
+    throw new Error(`--kmm must be stand-in or manager, got "${kmm}"`);
   return {
     kubeconfig: values.kubeconfig,
     stateDir: values['state-dir'],
@@ -91,5 +101,6 @@ export function parseAgentArgs(argv: readonly string[]): AgentConfig {
     ),
     kmmVersion,
     appDirs: values['app-dir'] ?? [hookBundlesDir],
+    kmm,
   };
 }

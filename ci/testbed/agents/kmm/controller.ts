@@ -6,6 +6,7 @@ import {
   kmmGroup,
   kmmVersion,
   createObject,
+  mergePatch,
   patchNodeLabels,
   recordNodeEvent,
   statusOf,
@@ -21,13 +22,16 @@ import {
   canonical,
   nextSpec,
   readyChanges,
+  shuffled,
+  taintedReadyLabels,
   workerAction,
   workerStep,
   type WorkerStep,
 } from './nmc.ts';
-import { workerLabelChanges } from './versions.ts';
+import { droppedWorkerLabels, requeueDueAt, workerLabelChanges } from './versions.ts';
 import type { PodView } from '../kube/views.ts';
 import type { Module, Nmc, NmcEntry } from './types.ts';
+import { finalizerStep, moduleFinalizer } from './finalizer.ts';
 import { workerPod } from './worker-pod.ts';
 import { workerRuntime, type Step, type WorkerTiming } from './worker-runtime.ts';
 
@@ -45,6 +49,9 @@ export function startKmm(
   log: Logger,
 ): { onChange: ChangeHandler; stop: () => void } {
   const driveWorker = workerRuntime(clients, caches, options, log);
+  /** When KMM dropped a node's worker label (node/ns/module), and when its requeue comes round. */
+  const workerDroppedAt = new Map<string, number>();
+  const workerDueAt = new Map<string, number>();
   let nmcHasVersion: boolean | undefined;
   let crdLookup: Promise<boolean | undefined> | undefined;
 
@@ -204,22 +211,61 @@ export function startKmm(
     const labels = node.metadata?.labels ?? {};
 
     const workerLabels = workerLabelChanges(labels);
-    if (Object.keys(workerLabels.set).length > 0 || workerLabels.remove.length > 0) {
-      log.info('worker version labels', { node: nodeName, ...workerLabels });
+    const now = Date.now();
+    const deferred = new Set<string>();
+    let requeueWait: number | undefined;
+    for (const ref of workerLabels.workerDue) {
+      const key = `${nodeName}/${refKey(ref)}`;
+      const dropped = workerDroppedAt.get(key);
+      if (dropped === undefined) continue;
+      const due = workerDueAt.get(key) ?? requeueDueAt(dropped, now);
+      if (now < due) {
+        workerDueAt.set(key, due);
+        deferred.add(workerVersionLabel(ref.namespace, ref.name));
+        requeueWait = Math.min(requeueWait ?? due - now, due - now);
+      } else {
+        workerDroppedAt.delete(key);
+        workerDueAt.delete(key);
+      }
+    }
+    const set = Object.fromEntries(
+      Object.entries(workerLabels.set).filter(([key]) => !deferred.has(key)),
+    );
+    if (Object.keys(set).length > 0 || workerLabels.remove.length > 0) {
+      log.info('worker version labels', { node: nodeName, set, remove: workerLabels.remove });
       await patchNodeLabels(clients, caches, nodeName, {
-        ...workerLabels.set,
+        ...set,
         ...Object.fromEntries(workerLabels.remove.map((k) => [k, null])),
       });
+      for (const ref of droppedWorkerLabels(workerLabels.remove))
+        workerDroppedAt.set(`${nodeName}/${refKey(ref)}`, now);
       return 'acted';
     }
 
     const nmc = nmcOf(nodeName);
-    const modules = caches.modules.list() as unknown as Module[];
+    // A deleted Module (held by its finalizer) is unloaded everywhere, as KMM does.
+    const modules = (caches.modules.list() as unknown as Module[]).filter(
+      (m) => !m.metadata.deletionTimestamp,
+    );
     const currentSpec = nmc?.spec?.modules ?? [];
     const spec = nextSpec(currentSpec, modules, node, { nmcHasVersion: versionField });
     if (canonical(withoutVersion(spec)) !== canonical(withoutVersion(currentSpec))) {
       log.info('NodeModulesConfig spec', { node: nodeName, modules: spec.map(refKey) });
       await writeNmc(node, nmc, 'spec', spec);
+      return 'acted';
+    }
+
+    // KMM drops `.ready` at once on an untolerated NoSchedule/NoExecute taint (a cordon included),
+    // before its unload pods have run.
+    const tainted = taintedReadyLabels(labels, modules, node);
+    if (tainted.length > 0) {
+      log.info('untolerated taint: ready labels dropped', { node: nodeName, labels: tainted });
+      await patchNodeLabels(
+        clients,
+        caches,
+        nodeName,
+        Object.fromEntries(tainted.map((k) => [k, null])),
+      );
       return 'acted';
     }
 
@@ -234,7 +280,8 @@ export function startKmm(
       };
       refs.set(refKey(ref), ref);
     }
-    for (const [key, ref] of refs) {
+    // KMM runs a node's workers in parallel and in no order (it does not know onload needs sfc).
+    for (const [key, ref] of shuffled([...refs])) {
       const next = workerStep(
         ref,
         spec.find((e) => refKey(e) === key),
@@ -268,7 +315,7 @@ export function startKmm(
       return 'acted';
     }
 
-    let wait: number | undefined;
+    let wait = requeueWait;
     for (const pod of pods) {
       const result = await driveWorker(node, nmc, pod);
       if (result === 'acted') return result;
@@ -289,14 +336,60 @@ export function startKmm(
     return 0;
   }, log);
 
+  const finalizers = new WorkQueue(async (key) => {
+    if (!caches.modules.synced() || !caches.nmcs.synced()) return 1000;
+    const [namespace = '', name = ''] = key.split('/');
+    const module = caches.modules.get(name, namespace) as unknown as Module | undefined;
+    if (!module) return undefined;
+    const nmcs = caches.nmcs.list() as unknown as Nmc[];
+    const next = finalizerStep(module, nmcs);
+    if (!next) return undefined;
+    const current = module.metadata.finalizers ?? [];
+    const finalizersAfter =
+      next === 'add' ? [...current, moduleFinalizer] : current.filter((f) => f !== moduleFinalizer);
+    log.info(`Module finalizer: ${next}`, { module: key });
+    try {
+      await clients.custom.patchNamespacedCustomObject(
+        {
+          group: kmmGroup,
+          version: kmmVersion,
+          plural: 'modules',
+          namespace,
+          name,
+          body: {
+            metadata: {
+              finalizers: finalizersAfter,
+              resourceVersion: (module.metadata as { resourceVersion?: string }).resourceVersion,
+            },
+          },
+        },
+        mergePatch,
+      );
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      if (statusOf(error) === 409) return 200;
+      throw error;
+    }
+    return undefined;
+  }, log);
+
   const enqueueAll = (): void => {
     for (const n of caches.nodes.list()) queue.add(n.metadata?.name ?? '');
+  };
+  const enqueueModules = (): void => {
+    for (const m of caches.modules.list())
+      finalizers.add(`${m.metadata?.namespace ?? ''}/${m.metadata?.name ?? ''}`);
   };
   return {
     onChange: (change) => {
       switch (change.kind) {
         case 'modules':
           enqueueAll();
+          enqueueModules();
+          break;
+        case 'nmcs':
+          enqueueModules();
+          queue.add(change.object.metadata?.name ?? '');
           break;
         case 'pods': {
           const node = nodeOf(change.object);
@@ -309,6 +402,7 @@ export function startKmm(
     },
     stop: () => {
       queue.stop();
+      finalizers.stop();
     },
   };
 }

@@ -12,6 +12,11 @@ export function workerVersionLabel(namespace: string, name: string): string {
   return `beta.${kmmPrefix}version-worker-pod.${namespace}.${name}`;
 }
 
+/** KMM-internal: written after the worker label, even for Modules without a device plugin. */
+export function devicePluginVersionLabel(namespace: string, name: string): string {
+  return `beta.${kmmPrefix}version-device-plugin.${namespace}.${name}`;
+}
+
 export function readyLabel(namespace: string, name: string): string {
   return `${kmmPrefix}${namespace}.${name}.ready`;
 }
@@ -47,11 +52,12 @@ function refsAfter(labels: Readonly<Record<string, string>>, prefix: string): Mo
     }));
 }
 
-/** Modules with a version-module or worker version label on the node. */
+/** Modules with a version-module, worker or device-plugin version label on the node. */
 export function versionLabelledModules(labels: Readonly<Record<string, string>>): ModuleRef[] {
   return [
     ...refsAfter(labels, `${kmmPrefix}version-module.`),
     ...refsAfter(labels, `beta.${kmmPrefix}version-worker-pod.`),
+    ...refsAfter(labels, `beta.${kmmPrefix}version-device-plugin.`),
   ];
 }
 

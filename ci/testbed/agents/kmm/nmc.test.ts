@@ -8,7 +8,7 @@ import {
   workerModuleVersionAnnotation,
   workerVersionLabel,
 } from './labels.ts';
-import { nextSpec, readyChanges, specDecision, workerStep } from './nmc.ts';
+import { nextSpec, readyChanges, specDecision, taintedReadyLabels, workerStep } from './nmc.ts';
 
 const now = new Date('2026-01-01T00:00:00Z');
 const ref = { namespace: 'ns', name: 'onload' };
@@ -208,5 +208,35 @@ describe('readyChanges', () => {
     expect(readyChanges({ [ready]: '', [versionReady]: 'v1' }, [], [], true)).toEqual([
       { ref, loaded: false, set: {}, remove: [ready, versionReady] },
     ]);
+  });
+});
+
+describe('taintedReadyLabels (KMM drops .ready at once on an untolerated taint)', () => {
+  const labels = {
+    sfc: 'yes',
+    'kmm.node.kubernetes.io/ns.onload.ready': '',
+    'kmm.node.kubernetes.io/ns.onload.version.ready': 'v1',
+  };
+  const cordoned = {
+    ...node(),
+    metadata: { name: 'worker-01', labels },
+    spec: { taints: [{ key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }] },
+  };
+
+  it('names both ready labels of a Module that does not tolerate the taint', () => {
+    expect(taintedReadyLabels(labels, [kmodule('onload', 'v1')], cordoned)).toEqual([
+      'kmm.node.kubernetes.io/ns.onload.ready',
+      'kmm.node.kubernetes.io/ns.onload.version.ready',
+    ]);
+  });
+
+  it('leaves them when the Module tolerates the taint, or the node has none', () => {
+    const tolerant = kmodule('onload', 'v1', {
+      tolerations: [{ key: 'node.kubernetes.io/unschedulable', operator: 'Exists' }],
+    });
+    expect(taintedReadyLabels(labels, [tolerant], cordoned)).toEqual([]);
+    expect(
+      taintedReadyLabels(labels, [kmodule('onload', 'v1')], { ...cordoned, spec: {} }),
+    ).toEqual([]);
   });
 });

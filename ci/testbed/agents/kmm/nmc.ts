@@ -1,5 +1,6 @@
 // KMM's Module -> NodeModulesConfig rules (what should be loaded on a node) and the NMC worker
 // rules (which worker pod to run so the status catches up with the spec). Pure.
+import { parse } from 'yaml';
 import type { NodeView, PodView } from '../kube/views.ts';
 import {
   readyLabel,
@@ -108,7 +109,8 @@ export function workerAction(pod: PodView): WorkerAction | undefined {
 
 export function podConfig(pod: PodView): ModuleConfig | undefined {
   const text = pod.metadata?.annotations?.[workerConfigAnnotation];
-  return text ? (JSON.parse(text) as ModuleConfig) : undefined;
+  // KMM writes it as YAML; the stand-in as JSON (which YAML reads too).
+  return text ? (parse(text) as ModuleConfig) : undefined;
 }
 
 function restarts(pod: PodView): number {
@@ -217,4 +219,35 @@ export function readyChanges(
     });
   }
   return changes;
+}
+
+/**
+ * KMM drops `.ready` and `.version.ready` at once when a node gets a NoSchedule/NoExecute taint a
+ * Module selecting it does not tolerate (a cordon included): the label keys to remove now.
+ */
+export function taintedReadyLabels(
+  labels: Readonly<Record<string, string>>,
+  modules: readonly Module[],
+  node: NodeView,
+): string[] {
+  const keys: string[] = [];
+  for (const module of modules) {
+    const { namespace, name } = module.metadata;
+    if (!selectsNode(module, labels)) continue;
+    if (untoleratedTaints(node.spec?.taints ?? [], module.spec.tolerations ?? []).length === 0)
+      continue;
+    for (const key of [readyLabel(namespace, name), versionReadyLabel(namespace, name)])
+      if (key in labels) keys.push(key);
+  }
+  return keys;
+}
+
+/** A copy in random order. */
+export function shuffled<T>(items: readonly T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
 }

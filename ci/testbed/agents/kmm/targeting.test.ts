@@ -48,6 +48,32 @@ describe('moduleConfigFor', () => {
     );
   });
 
+  it('ignores an empty literal and falls through to the regexp of the same mapping, as KMM does', () => {
+    const module = kmodule('onload', 'v1', {
+      moduleLoader: {
+        container: {
+          modprobe: { moduleName: 'onload' },
+          kernelMappings: [
+            { literal: '', regexp: '^.+$', containerImage: 'x:${KERNEL_FULL_VERSION}' },
+          ],
+        },
+      },
+    });
+    expect(moduleConfigFor(module, kernel)?.containerImage).toBe(`x:${kernel}`);
+    const literalOnly = kmodule('onload', 'v1', {
+      moduleLoader: {
+        container: {
+          modprobe: { moduleName: 'onload' },
+          kernelMappings: [
+            { literal: '', containerImage: 'empty:1' },
+            { regexp: '^.+$', containerImage: 'any:1' },
+          ],
+        },
+      },
+    });
+    expect(moduleConfigFor(literalOnly, kernel)?.containerImage).toBe('any:1');
+  });
+
   it('has nothing to load when no mapping matches', () => {
     const module = kmodule('onload', 'v1', {
       moduleLoader: {

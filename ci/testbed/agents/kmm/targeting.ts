@@ -45,8 +45,12 @@ export function substituteImage(
 export function moduleConfigFor(module: Module, kernel: string): ModuleConfig | undefined {
   const container = module.spec.moduleLoader?.container;
   if (!container) return undefined;
-  const mapping = (container.kernelMappings ?? []).find((m) =>
-    m.literal !== undefined ? m.literal === kernel : new RegExp(m.regexp ?? '$^').test(kernel),
+  // KMM's kernel mapper: a mapping matches when its non-empty `literal` equals the kernel or its
+  // non-empty `regexp` matches it (unanchored); an empty `literal` is ignored, not a kernel "".
+  const mapping = (container.kernelMappings ?? []).find(
+    (m) =>
+      (m.literal !== undefined && m.literal !== '' && m.literal === kernel) ||
+      (m.regexp !== undefined && m.regexp !== '' && new RegExp(m.regexp).test(kernel)),
   );
   const image = mapping?.containerImage ?? container.containerImage;
   if (!mapping || !image) return undefined;

@@ -16,7 +16,12 @@ export interface Modprobe {
 }
 
 export interface Module {
-  readonly metadata: { readonly name: string; readonly namespace: string };
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace: string;
+    readonly deletionTimestamp?: unknown;
+    readonly finalizers?: readonly string[];
+  };
   readonly spec: {
     readonly selector?: Readonly<Record<string, string>>;
     readonly tolerations?: readonly TolerationView[];

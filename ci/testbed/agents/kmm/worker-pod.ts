@@ -208,3 +208,24 @@ export function crashLoopStatus(pod: PodView, at: Date, message: string): PodSta
     ],
   };
 }
+
+/**
+ * A deleted worker pod whose container was killed (SIGTERM, exit 143): the terminal phase a
+ * kubelet reports before the pod's finalizers let it go. KMM deletes its finalizer from a Failed
+ * worker pod, so without this a worker pod deleted by someone else stays Terminating.
+ */
+export function killedStatus(pod: PodView, at: Date): PodStatus {
+  const now = rfc3339(at);
+  return {
+    phase: 'Failed',
+    conditions: podConditions(now, { initialized: true, ready: false, reason: 'PodFailed' }),
+    containerStatuses: [
+      workerStatus({
+        ready: false,
+        started: false,
+        restartCount: restartCount(pod),
+        state: { terminated: { exitCode: 143, reason: 'Error', startedAt: now, finishedAt: now } },
+      }),
+    ],
+  };
+}
