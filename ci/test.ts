@@ -43,7 +43,7 @@ function runStep(step: Step): Promise<number> {
 
 const started = Date.now();
 await ensureTools(
-  ['kubernetes', 'etcd', 'kwok', 'helm3', 'helm4', 'chartTesting'],
+  ['kubernetes', 'etcd', 'kwok', 'helm3', 'helm4', 'chartTesting', 'argocd'],
   progressTo('tools'),
 );
 for (const step of steps) {

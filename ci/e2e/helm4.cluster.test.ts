@@ -1,10 +1,8 @@
-// The same install → upgrade with Helm 4 (in the --wait mode the README documents) and with the
-// Argo CD flow reproduced faithfully: `helm template` only, PreSync hooks, apply, PostSync hooks.
+// The same install → upgrade with Helm 4, in the --wait mode the README documents.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '../lib/wait.ts';
-import { helm, kubectl } from '../testbed/session.ts';
-import { ArgoCdApp } from './argocd.ts';
-import { template, uninstall, upgradeInstall } from './release.ts';
+import { kubectl } from '../testbed/session.ts';
+import { uninstall, upgradeInstall } from './release.ts';
 import {
   applyWorkloads,
   deleteWorkloads,
@@ -80,57 +78,6 @@ describe('Helm 4', () => {
     await deleteWorkloads();
     const result = await uninstall(r);
     expect(result.code).toBe(0);
-    await expectClean(ns);
-  });
-});
-
-describe('Argo CD', () => {
-  const ns = 'onload-argocd';
-  // Argo CD renders with Helm 3 and applies the manifests itself; no Helm release exists.
-  const r = release('onload', ns, 3);
-  const app = new ArgoCdApp(r.kubeconfig, ns);
-  let watch: Watch;
-
-  beforeAll(async () => {
-    await kubectl(['create', 'namespace', ns]);
-    watch = await watchInvariants({ namespace: ns, maxOutOfService: 1, sfcEnabled: true });
-  });
-  afterAll(async () => {
-    await watch.observer.stop();
-  });
-
-  it('syncs a fresh install: PreSync freezes the nodes, PostSync waits for the drivers', async () => {
-    const synced = await app.sync(await template(r, onloadValues('1.0.0')));
-    expect(synced).toEqual({ ok: true, phase: 'PostSync', message: 'synced' });
-    await expectAllOn(ns, '1.0.0');
-    expect((await onloadCr(r)).status?.phase).toBe('Ready');
-    expect((await helm(3, ['list', '-n', ns, '-q'])).stdout.trim()).toBe('');
-    await applyWorkloads();
-  });
-
-  it('syncs an upgrade: the same hooks decide from cluster state and roll the nodes in order', async () => {
-    const synced = await app.sync(await template(r, onloadValues('2.0.0')));
-    expect(synced).toEqual({ ok: true, phase: 'PostSync', message: 'synced' });
-    await expectAllOn(ns, '2.0.0');
-    await waitWorkloadsReady();
-    await watch.observer.settle();
-    expect(watch.checker.evictions.size).toBeGreaterThan(0);
-    expect(watch.checker.violations).toEqual([]);
-  });
-
-  it('a sync with nothing changed is a quick no-op', async () => {
-    const synced = await app.sync(await template(r, onloadValues('2.0.0')));
-    expect(synced.ok).toBe(true);
-    await expectAllOn(ns, '2.0.0');
-    await watch.observer.settle();
-    expect(watch.checker.violations).toEqual([]);
-  });
-
-  it('deleting the Application (PreDelete, delete, PostDelete) leaves the nodes clean', async () => {
-    watch.checker.watchRollout(false);
-    await deleteWorkloads();
-    const deleted = await app.deleteApp(await template(r, onloadValues('2.0.0')));
-    expect(deleted).toEqual({ ok: true, phase: 'PostDelete', message: 'deleted' });
     await expectClean(ns);
   });
 });
