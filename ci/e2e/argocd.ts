@@ -69,7 +69,12 @@ export function applicationManifest(app: AppSpec): Record<string, unknown> {
         helm: { releaseName: app.name, valuesObject: app.values },
       },
       destination: { server: 'https://kubernetes.default.svc', namespace: app.namespace },
-      syncPolicy: { syncOptions: ['CreateNamespace=true'] },
+      syncPolicy: {
+        syncOptions: ['CreateNamespace=true'],
+        // Argo CD creates the namespace in PreSync wave 0 unless told otherwise; the chart's
+        // PreSync hooks (weight -10) need it first.
+        managedNamespaceMetadata: { annotations: { 'argocd.argoproj.io/sync-wave': '-20' } },
+      },
     },
   };
 }
@@ -86,6 +91,7 @@ interface SyncedResource {
 
 export interface Application {
   metadata: { name: string; finalizers?: string[]; deletionTimestamp?: string };
+  spec?: { syncPolicy?: { syncOptions?: string[] } };
   status?: {
     sync?: { status?: string; revision?: string };
     health?: { status?: string; message?: string };
@@ -134,14 +140,17 @@ export interface SyncOutcome {
 let syncCount = 0;
 
 /**
- * Requests a sync (hooks included, like `argocd app sync`) and waits until Argo CD reports the
- * operation finished; `retryLimit` is the operation's retry.limit (`argocd app sync --retry-limit`).
+ * Requests a sync the way `argocd app sync` has the API server request it (an `operation` on the
+ * Application, hooks included) and waits until Argo CD reports the operation finished;
+ * `retryLimit` is the operation's retry.limit (`argocd app sync --retry-limit`).
  */
 export async function sync(
   name: string,
   options: { timeoutMs?: number; retryLimit?: number } = {},
 ): Promise<SyncOutcome> {
   const id = `e2e-sync-${process.pid}-${++syncCount}`;
+  // Argo CD's API server copies the Application's sync options into the operation it creates.
+  const syncOptions = (await getApplication(name)).spec?.syncPolicy?.syncOptions ?? [];
   const started = Date.now();
   await kubectl([
     'patch',
@@ -155,7 +164,7 @@ export async function sync(
     JSON.stringify({
       operation: {
         initiatedBy: { username: id },
-        sync: { revision: 'main', syncStrategy: { hook: {} } },
+        sync: { revision: 'main', syncStrategy: { hook: {} }, syncOptions },
         ...(options.retryLimit === undefined
           ? {}
           : { retry: { limit: options.retryLimit, backoff: { duration: '5s', factor: 1 } } }),

@@ -81,15 +81,17 @@ export function controllerArgs(l: ArgoCdLayout): string[] {
 /** The environment each Argo CD component needs: the one binary acts as ARGOCD_BINARY_NAME. */
 export function componentEnv(
   binaryName: 'argocd-repo-server' | 'argocd-application-controller',
+  l: ArgoCdLayout,
   pathDirs: readonly string[],
   base: NodeJS.ProcessEnv,
 ): NodeJS.ProcessEnv {
   return {
     ...base,
     ARGOCD_BINARY_NAME: binaryName,
-    // The controller is not in a pod: this makes https://kubernetes.default.svc (the "in-cluster"
-    // destination) resolve to the kubeconfig given with --kubeconfig.
+    // Not in a pod: https://kubernetes.default.svc (the "in-cluster" destination) then means the
+    // cluster of the default kubeconfig, which KUBECONFIG names.
     ARGOCD_FAKE_IN_CLUSTER: 'true',
+    KUBECONFIG: l.kubeconfig,
     PATH: [...pathDirs, base.PATH ?? '/usr/bin:/bin'].join(':'),
   };
 }

@@ -74,11 +74,14 @@ async function binDir(dir: string, argoModule: string): Promise<string> {
 }
 
 async function applyBaseObjects(kubeconfig: string, argoModule: string): Promise<void> {
-  await installCrds(
-    kubeconfig,
-    ['application-crd.yaml', 'appproject-crd.yaml'].map((f) =>
-      join(argoModule, 'manifests', 'crds', f),
-    ),
+  const crds = ['application-crd.yaml', 'appproject-crd.yaml'].map((f) =>
+    join(argoModule, 'manifests', 'crds', f),
+  );
+  // `kubectl wait` fails outright on a CRD the API server has not given conditions yet: retry.
+  await waitFor(
+    "Argo CD's CRDs to be established",
+    () => installCrds(kubeconfig, crds).then(() => true),
+    { timeoutMs: 60_000, intervalMs: 500 },
   );
   const kubectl = (args: readonly string[], input?: string): Promise<unknown> =>
     run(binaryPath('kubernetes', 'kubectl'), ['--kubeconfig', kubeconfig, ...args], {
@@ -130,9 +133,13 @@ export async function startArgoCd(state: ClusterState, progress: Progress): Prom
     if (!isAlive(pid)) throw new Error(`${name} exited:\n${tailOfLog(state.stateDir, name)}`);
   };
   const repoEnv = {
-    ...componentEnv('argocd-repo-server', [pathDir], process.env),
+    ...componentEnv('argocd-repo-server', layout, [pathDir], process.env),
     HOME: workDir,
     TMPDIR: workDir,
+    // no commit signature checks; its keyring, SSH and TLS files live under /app/config in a pod
+    ARGOCD_GPG_ENABLED: 'false',
+    ARGOCD_SSH_DATA_PATH: join(workDir, 'ssh'),
+    ARGOCD_TLS_DATA_PATH: join(workDir, 'tls'),
   };
   try {
     const redisPid = start('argocd-redis', join(pathDir, 'redis-server'), redisArgs(layout));
@@ -141,7 +148,7 @@ export async function startArgoCd(state: ClusterState, progress: Progress): Prom
       'argocd-application-controller',
       argocd,
       controllerArgs(layout),
-      componentEnv('argocd-application-controller', [], process.env),
+      componentEnv('argocd-application-controller', layout, [], process.env),
     );
     await waitFor(
       'Argo CD to become ready',
