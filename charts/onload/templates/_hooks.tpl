@@ -6,7 +6,7 @@ Hook Jobs: one per entry point of the hooks image, each running as one of the ho
 {{/*
 Entry points (hooks/src/contract.ts entryPoints) of the hook Jobs, in lifecycle order, with the
 Helm hook events each runs on and the identity (onload.hookIdentities) it runs as.
-Output: YAML list of {entry, events, identity}.
+Output: YAML list of {entry, events, identity, ttlSecondsAfterFinished?}.
 */}}
 {{- define "onload.hookJobs" -}}
 - entry: pre
@@ -21,6 +21,9 @@ Output: YAML list of {entry, events, identity}.
 - entry: post-delete
   events: post-delete
   identity: hooks-post-delete
+  # Argo CD 3.6 removes its PostDelete finalizer without deleting the PostDelete Jobs when another
+  # PostDelete hook object is still terminating at that moment; this bounds how long one stays.
+  ttlSecondsAfterFinished: 60
 {{- end -}}
 
 {{/*

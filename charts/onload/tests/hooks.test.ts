@@ -272,6 +272,19 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
     expect(labeller.NODE_OPTIONS).toBe(nodeOptions(mib));
   });
 
+  it('removes only the post-delete Job a minute after it finished, whatever the tool does', async () => {
+    const objects = await render({ variant: 'minimal', helmMajor });
+    const ttl = Object.fromEntries(
+      hookEntries.map((e) => [e, job(objects, `onload-${e}`).spec?.ttlSecondsAfterFinished]),
+    );
+    expect(ttl).toEqual({
+      pre: undefined,
+      post: undefined,
+      'pre-delete': undefined,
+      'post-delete': 60,
+    });
+  });
+
   it('uses the default hook deadline and no retries by default', async () => {
     const j = job(await render({ variant: 'minimal', helmMajor }), 'onload-post');
     expect(j.spec?.activeDeadlineSeconds).toBe(3600);
