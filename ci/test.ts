@@ -53,7 +53,7 @@ function runStep(step: Step): Promise<number> {
 
 const started = Date.now();
 await ensureTools(
-  ['kubernetes', 'kubelet', 'etcd', 'kwok', 'helm3', 'helm4', 'chartTesting', 'kmm'],
+  ['kubernetes', 'kubelet', 'etcd', 'kwok', 'helm3', 'helm4', 'chartTesting', 'kmm', 'argocd'],
   progressTo('tools'),
 );
 await ensurePythonTools(progressTo('tools'));

@@ -78,19 +78,3 @@ export function uninstall(release: Release, extra: readonly string[] = []): Prom
     ...extra,
   ]);
 }
-
-/** `helm template` as Argo CD runs it: no cluster access, no --is-upgrade, CRDs included. */
-export async function template(release: Release, values: Values): Promise<string> {
-  const file = await writeValuesFile(values);
-  const result = await helm(release.helm, [
-    'template',
-    release.name,
-    chartDir,
-    '--namespace',
-    release.namespace,
-    '--include-crds',
-    '--values',
-    file,
-  ]);
-  return result.stdout;
-}

@@ -78,20 +78,35 @@ export async function loadedVersions(
   return out;
 }
 
-/** Every node's labels and annotations of ours or KMM's for this namespace (for "nodes clean"). */
-export async function leftoverKeys(namespace: string): Promise<string[]> {
-  const ours = (key: string): boolean =>
+function isOurKey(namespace: string, key: string): boolean {
+  return (
     key.startsWith(`${onloadGroup}/${namespace}.`) ||
     [moduleNames.onload, moduleNames.sfc].some(
       (m) =>
         key === kmmVersionLabel(namespace, m) ||
         key === kmmReadyLabel(namespace, m) ||
         key === kmmVersionReadyLabel(namespace, m),
+    )
+  );
+}
+
+/** Per node, the labels and annotations of ours or KMM's for this namespace, with their values. */
+export async function ourMarks(namespace: string): Promise<Record<string, Record<string, string>>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const n of await nodes()) {
+    out[n.name] = Object.fromEntries(
+      [...Object.entries(n.labels), ...Object.entries(n.annotations)]
+        .filter(([k]) => isOurKey(namespace, k))
+        .sort(([a], [b]) => a.localeCompare(b)),
     );
-  return (await nodes()).flatMap((n) =>
-    [...Object.keys(n.labels), ...Object.keys(n.annotations)]
-      .filter(ours)
-      .map((k) => `${n.name}: ${k}`),
+  }
+  return out;
+}
+
+/** Every node's labels and annotations of ours or KMM's for this namespace (for "nodes clean"). */
+export async function leftoverKeys(namespace: string): Promise<string[]> {
+  return Object.entries(await ourMarks(namespace)).flatMap(([node, marks]) =>
+    Object.keys(marks).map((k) => `${node}: ${k}`),
   );
 }
 

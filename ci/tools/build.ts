@@ -40,8 +40,13 @@ export function binaryPath(name: ToolName, binary: string): string {
   return join(toolBinDir(name), binary);
 }
 
-function goEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
+function goEnv(goToolchain?: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    CGO_ENABLED: '0',
+    GOFLAGS: '-mod=mod',
+    ...(goToolchain ? { GOTOOLCHAIN: goToolchain } : {}),
+  };
 }
 
 function isBuilt(name: ToolName): boolean {
@@ -59,8 +64,10 @@ export async function ensureTool(name: ToolName, progress: Progress): Promise<st
   const staging = `${binDir}.partial-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
+  const toolchain = tool.goToolchain;
   progress(
-    `building ${label} ${tool.version} (${Object.values(tool.binaries).join(', ')}) from the Go module proxy; ` +
+    `building ${label} ${tool.version} (${Object.values(tool.binaries).join(', ')}) from the Go module proxy` +
+      `${toolchain ? ` with ${toolchain}` : ''}; ` +
       `a cold build takes about ${tool.coldMinutes} min on 2 cores`,
   );
   const started = Date.now();
@@ -72,7 +79,7 @@ export async function ensureTool(name: ToolName, progress: Progress): Promise<st
   });
   try {
     const cwd = join(wrappersDir, tool.dir);
-    await runStep(`download modules for ${label}`, 'go', ['mod', 'download'], cwd);
+    await runStep(`download modules for ${label}`, 'go', ['mod', 'download'], cwd, toolchain);
     await runStep(
       `compile ${label}`,
       'go',
@@ -88,6 +95,7 @@ export async function ensureTool(name: ToolName, progress: Progress): Promise<st
         ...packages,
       ],
       cwd,
+      toolchain,
       (line) => {
         if (line && !line.includes(' ')) lastPackage = line;
       },
@@ -118,10 +126,11 @@ async function runStep(
   file: string,
   args: string[],
   cwd: string,
+  goToolchain: string | undefined,
   onLine?: (line: string) => void,
 ): Promise<void> {
   try {
-    await run(file, args, { cwd, env: goEnv(), ...(onLine ? { onLine } : {}) });
+    await run(file, args, { cwd, env: goEnv(goToolchain), ...(onLine ? { onLine } : {}) });
   } catch (error) {
     const detail = error instanceof Error ? error.message : JSON.stringify(error);
     throw new Error(`tool build step failed: ${step}\n${detail}`, { cause: error });
@@ -136,9 +145,10 @@ export async function ensureTools(names: readonly ToolName[], progress: Progress
 /** Directory of a pinned Go module's files (CRDs, KWOK stages, ct configs), downloaded if needed. */
 export async function sourceModuleDir(name: SourceModuleName): Promise<string> {
   const mod = sourceModules[name];
+  const toolchain: string | undefined = 'goToolchain' in mod ? mod.goToolchain : undefined;
   const { stdout } = await run('go', ['mod', 'download', '-json', `${mod.path}@${mod.version}`], {
     cwd: wrappersDir,
-    env: goEnv(),
+    env: goEnv(toolchain),
   });
   const info = JSON.parse(stdout) as { Dir?: string; Error?: string };
   if (!info.Dir)

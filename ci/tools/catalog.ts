@@ -12,6 +12,8 @@ export interface BuiltTool {
   readonly ldflags: readonly string[];
   /** Rough cold-build time on 2 cores, shown while building. */
   readonly coldMinutes: number;
+  /** Go toolchain the module needs when newer than the machine's (fetched as a Go module). */
+  readonly goToolchain?: string;
 }
 
 const kubeVersion = 'v1.36.5';
@@ -106,6 +108,18 @@ export const tools = {
     ldflags: ['-X main.Version=release-2.2', '-X main.GitCommit=898c27853e89'],
     coldMinutes: 5,
   },
+  argocd: {
+    dir: 'argocd',
+    version: 'v3.6.1',
+    // One binary; it acts as the component named by ARGOCD_BINARY_NAME.
+    binaries: { 'github.com/argoproj/argo-cd/v3/cmd': 'argocd' },
+    ldflags: [
+      '-X github.com/argoproj/argo-cd/v3/common.version=3.6.1',
+      '-X github.com/argoproj/argo-cd/v3/common.buildDate=2026-11-04T13:21:06Z',
+    ],
+    coldMinutes: 7,
+    goToolchain: 'go1.27.4',
+  },
 } as const satisfies Record<string, BuiltTool>;
 
 export type ToolName = keyof typeof tools;
@@ -125,6 +139,12 @@ export const sourceModules = {
   },
   kwok: { path: 'sigs.k8s.io/kwok', version: tools.kwok.version },
   chartTesting: { path: 'github.com/helm/chart-testing/v3', version: tools.chartTesting.version },
+  /** Argo CD's CRDs and hack/git-verify-wrapper.sh, read by the bed's Argo CD. */
+  argocd: {
+    path: 'github.com/argoproj/argo-cd/v3',
+    version: tools.argocd.version,
+    goToolchain: tools.argocd.goToolchain,
+  },
 } as const;
 
 export type SourceModuleName = keyof typeof sourceModules;

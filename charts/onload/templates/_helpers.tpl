@@ -125,10 +125,6 @@ Usage: include "onload.image" (dict "root" $ "image" .Values.images.hooks "name"
 {{- .Values.serviceAccountName | default (include "onload.componentName" (dict "root" . "suffix" "workload")) -}}
 {{- end -}}
 
-{{- define "onload.hooksServiceAccountName" -}}
-{{- include "onload.componentName" (dict "root" . "suffix" "hooks") -}}
-{{- end -}}
-
 {{- define "onload.labellerServiceAccountName" -}}
 {{- include "onload.componentName" (dict "root" . "suffix" "labeller") -}}
 {{- end -}}

@@ -44,16 +44,6 @@ function expectAllowed(
         true,
       ]);
 }
-const allEvents = [
-  'pre-install',
-  'pre-upgrade',
-  'pre-rollback',
-  'post-install',
-  'post-upgrade',
-  'post-rollback',
-  'pre-delete',
-  'post-delete',
-];
 const jobEvents: Record<string, string[]> = {
   pre: ['pre-install', 'pre-upgrade', 'pre-rollback'],
   post: ['post-install', 'post-upgrade', 'post-rollback'],
@@ -61,6 +51,28 @@ const jobEvents: Record<string, string[]> = {
   'post-delete': ['post-delete'],
 };
 const hookEntries = entryPoints.filter((e) => e !== 'labeller');
+const identityOf: Record<string, string> = {
+  pre: 'hooks',
+  post: 'hooks',
+  'pre-delete': 'hooks-pre-delete',
+  'post-delete': 'hooks-post-delete',
+};
+const identityKinds = [
+  'ServiceAccount',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Role',
+  'RoleBinding',
+];
+
+/** The ServiceAccount `account` and the RBAC objects named after it (cluster ones namespace-prefixed). */
+function identityObjects(objects: readonly Manifest[], account: string): Manifest[] {
+  return objects.filter(
+    (o) =>
+      identityKinds.includes(o.kind) &&
+      (o.metadata.name === account || o.metadata.name === `${ns}-${account}`),
+  );
+}
 
 const annotation = (o: Manifest, key: string): string | undefined => o.metadata.annotations?.[key];
 const events = (o: Manifest): string[] =>
@@ -84,32 +96,42 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
     }
   });
 
-  it('makes the ServiceAccount and RBAC hooks for every Job event, weighted before the Jobs', async () => {
+  it("gives every Job an identity that exists before the Job's pod, whatever orders the hooks", async () => {
     const objects = await render({ variant: 'minimal', helmMajor });
-    const rbac = objects.filter((o) => isHook(o) && o.kind !== 'Job');
-    expect(rbac.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual(
-      [
-        'ClusterRole/onload-system-onload-hooks',
-        'ClusterRoleBinding/onload-system-onload-hooks',
-        'Role/onload-hooks',
-        'RoleBinding/onload-hooks',
-        'ServiceAccount/onload-hooks',
-      ].sort(),
-    );
-    const jobs = findAll(objects, 'Job');
-    for (const o of rbac) expect(events(o).sort()).toEqual([...allEvents].sort());
-    for (const j of jobs) {
-      for (const event of events(j)) {
-        for (const o of rbac) {
-          expect(events(o)).toContain(event);
-          expect(Number(annotation(o, 'helm.sh/hook-weight'))).toBeLessThan(
-            Number(annotation(j, 'helm.sh/hook-weight')),
-          );
+    const syncEvents = [...(jobEvents.pre ?? []), ...(jobEvents.post ?? [])];
+    for (const entry of hookEntries) {
+      const j = find(objects, 'Job', `onload-${entry}`);
+      const account = podSpec(job(objects, j.metadata.name)).serviceAccountName ?? '';
+      expect([entry, account]).toEqual([entry, `onload-${identityOf[entry]}`]);
+      const identity = identityObjects(objects, account);
+      expect(identity.map((o) => o.kind).sort()).toEqual([...identityKinds].sort());
+      for (const o of identity) {
+        if (entry === 'pre' || entry === 'post') {
+          // Helm and Argo CD (sync waves) both create these phases' hooks by weight.
+          expect(events(o).sort()).toEqual([...syncEvents].sort());
+          expect(annotation(o, 'helm.sh/hook-weight')).toBe('-10');
+        } else if (entry === 'pre-delete') {
+          // An ordinary release object: there before any delete hook, deleted with the release.
+          expect(isHook(o)).toBe(false);
+        } else {
+          // Created in the pre-delete phase, kept through the deletion of the release's objects
+          // by Argo CD (which creates all PostDelete hooks at once), removed when they succeeded.
+          expect(events(o)).toEqual(['pre-delete', 'post-delete']);
+          expect(annotation(o, 'helm.sh/hook-weight')).toBe('-10');
+          expect(annotation(o, 'argocd.argoproj.io/sync-options')).toBe('Delete=false');
         }
       }
       expect(annotation(j, 'helm.sh/hook-weight')).toBe('0');
     }
-    for (const o of rbac) expect(annotation(o, 'helm.sh/hook-weight')).toBe('-10');
+  });
+
+  it('grants the three hook identities the same rules', async () => {
+    const objects = await render({ variant: 'minimal', helmMajor });
+    const [first, ...others] = Object.values(identityOf).map((name) => ({
+      cluster: clusterRole(objects, `onload-system-onload-${name}`).rules,
+      namespaced: role(objects, `onload-${name}`).rules,
+    }));
+    for (const other of others) expect(other).toEqual(first);
   });
 
   it('deletes hooks before re-creation and on success, keeps failed ones, and prints failed hook logs', async () => {
@@ -130,7 +152,8 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
     expect(hooks.every((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'hook')).toBe(
       true,
     );
-    expect(hooks).toHaveLength(4 + 5);
+    // four Jobs, the sync-phase identity and the post-delete identity (five objects each)
+    expect(hooks).toHaveLength(4 + 5 + 5);
   });
 
   it.each(hookEntries)(
@@ -179,7 +202,6 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
       const spec = podSpec(job(objects, j.metadata.name));
       expect(spec.restartPolicy).toBe('Never');
       expect(spec.automountServiceAccountToken).toBe(true);
-      expect(spec.serviceAccountName).toBe('onload-hooks');
       expect(spec.securityContext).toEqual({
         runAsNonRoot: true,
         runAsUser: 65532,
@@ -248,6 +270,19 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
     const labeller = envOf(container(podSpec(deployment(objects, 'onload-labeller')), 'labeller'));
     expect(hook.NODE_OPTIONS).toBe(nodeOptions(mib));
     expect(labeller.NODE_OPTIONS).toBe(nodeOptions(mib));
+  });
+
+  it('removes only the post-delete Job a minute after it finished, whatever the tool does', async () => {
+    const objects = await render({ variant: 'minimal', helmMajor });
+    const ttl = Object.fromEntries(
+      hookEntries.map((e) => [e, job(objects, `onload-${e}`).spec?.ttlSecondsAfterFinished]),
+    );
+    expect(ttl).toEqual({
+      pre: undefined,
+      post: undefined,
+      'pre-delete': undefined,
+      'post-delete': 60,
+    });
   });
 
   it('uses the default hook deadline and no retries by default', async () => {
