@@ -1,4 +1,4 @@
-// Reproduces what Argo CD does with a Helm chart (upgrade-anchors.md §5): it only renders with
+// Reproduces what Argo CD does with a Helm chart (Argo CD's Helm support): it only renders with
 // `helm template` (no release, no lookup, IsUpgrade always false), maps Helm hooks to sync phases
 // (pre-install/pre-upgrade → PreSync, post-install/post-upgrade → PostSync, pre-delete →
 // PreDelete, post-delete → PostDelete; rollback hooks ignored), orders by phase → wave

@@ -1,4 +1,4 @@
-// The KMM stand-in against the real test bed: KMM's documented node-label contract (kmm.md §2).
+// The KMM stand-in against the real test bed: KMM's documented node-label contract (ci/testbed/agents/README.md).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { kernelVersion } from '../nodes.ts';
 import {

@@ -1,4 +1,4 @@
-// What a Node's labels and annotations say about Onload on it (DESIGN §4), read without judgement.
+// What a Node's labels and annotations say about Onload on it (docs/architecture.md, node contract), read without judgement.
 import {
   kmmReadyLabel,
   kmmVersionLabel,

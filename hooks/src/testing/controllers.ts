@@ -1,4 +1,4 @@
-// Controllers for MemoryKube: a KMM that follows the label contract (DESIGN §4), the DaemonSet
+// Controllers for MemoryKube: a KMM that follows the label contract (docs/architecture.md), the DaemonSet
 // controller for the device plugin / control plane (gated on `.ready` and our pause label), the
 // kubelet advertising amd.com/onload, and pod deletion.
 import {

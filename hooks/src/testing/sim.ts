@@ -1,5 +1,5 @@
 // An in-memory cluster for planner property tests: nodes, pods, a KMM that follows the label
-// contract (DESIGN §4), DaemonSets gated on `.ready` and our pause label, and workloads behind
+// contract (docs/architecture.md), DaemonSets gated on `.ready` and our pause label, and workloads behind
 // disruption budgets. It applies planner actions and records every rule the rollout breaks.
 import {
   kmmReadyLabel,
