@@ -2,7 +2,6 @@
 // Modules, and applies planLabeller's decisions whenever something changes. Runs until SIGTERM.
 import { kmmVersionLabel, moduleNames } from '../contract.ts';
 import type { ModuleView, NodeView } from '../kube/port.ts';
-import { format, fromMap } from '../kube/selectors.ts';
 import { planLabeller } from '../planner/labeller.ts';
 import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.ts';
 import { runGrouped } from '../runtime/grouped.ts';
@@ -16,7 +15,7 @@ const patchParallel = 8;
 export async function runLabeller(ctx: PhaseContext): Promise<PhaseResult> {
   const { port, config, log, clock, run } = ctx;
   const ns = config.namespace;
-  const selector = format(fromMap(config.spec.selector));
+  const selector = config.nodeSelector;
   const changes = new Changes();
   const selected = new Store<NodeView>(
     (n) => n.name,

@@ -3,12 +3,11 @@
 // already at it are waited on until they serve (install). Everything is derived from cluster state.
 import { moduleNames } from '../contract.ts';
 import type { ModuleView } from '../kube/port.ts';
-import { format, fromMap } from '../kube/selectors.ts';
 import { formatDuration } from '../model/duration.ts';
 import { readNodeFacts } from '../model/node-facts.ts';
 import { labelsAtTarget } from '../planner/driver.ts';
 import { checkImages } from '../planner/images.ts';
-import { policyFromSpec, worstCaseSeconds, type Policy } from '../planner/policy.ts';
+import { worstCaseSeconds, type Policy } from '../planner/policy.ts';
 import { planRollout } from '../planner/rollout.ts';
 import { computeStatus, type RolloutRecord } from '../planner/status.ts';
 import type { Outcome, RolloutPlan } from '../planner/types.ts';
@@ -32,13 +31,10 @@ const maxPaceMs = 200;
 
 export async function runPost(ctx: PhaseContext): Promise<PhaseResult> {
   const { config, log, clock, run } = ctx;
-  const policy = policyFromSpec(config.spec, {
-    namespace: config.namespace,
-    release: config.release,
-  });
+  const { policy } = config;
   const version = policy.desiredVersion;
   log.info(
-    `post: onload ${version} on nodes matching ${format(fromMap(config.spec.selector)) || '(all nodes)'} in namespace ${config.namespace}`,
+    `post: onload ${version} on nodes matching ${config.nodeSelector || '(all nodes)'} in namespace ${config.namespace}`,
   );
   const worst = worstCaseSeconds(policy.timeouts);
   if (Number.isFinite(run.deadlineAt) && run.startedAt + worst * 1000 > run.deadlineAt) {

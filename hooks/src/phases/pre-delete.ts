@@ -4,10 +4,8 @@
 // ServiceAccount still exist. See planner/drain.ts.
 import { kmmVersionLabel, moduleNames } from '../contract.ts';
 import type { NodeView } from '../kube/port.ts';
-import { format, fromMap } from '../kube/selectors.ts';
 import { podKey } from '../model/pods.ts';
 import { planDrain, planRestore } from '../planner/drain.ts';
-import { policyFromSpec } from '../planner/policy.ts';
 import { EventRecorder } from '../runtime/events.ts';
 import { Executor } from '../runtime/executor.ts';
 import { holdRolloutLease } from './hold-lease.ts';
@@ -17,10 +15,7 @@ import { RolloutWorld } from '../runtime/world.ts';
 
 export async function runPreDelete(ctx: PhaseContext): Promise<PhaseResult> {
   const { port, config, log, clock, run } = ctx;
-  const policy = policyFromSpec(config.spec, {
-    namespace: config.namespace,
-    release: config.release,
-  });
+  const { policy } = config;
   const held = await holdRolloutLease(ctx, {
     marginMs: 30_000,
     whenHeld: 'nothing was changed. Uninstall again once it has finished.',
@@ -40,7 +35,7 @@ export async function runPreDelete(ctx: PhaseContext): Promise<PhaseResult> {
     world.changes.notify();
   });
   try {
-    port.watchNodes(format(fromMap(config.spec.selector)), asSink(world.nodes), abort.signal);
+    port.watchNodes(config.nodeSelector, asSink(world.nodes), abort.signal);
     port.watchNodes(
       kmmVersionLabel(config.namespace, moduleNames.onload),
       asSink(labelled),

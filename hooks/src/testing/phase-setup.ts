@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { specKeys, type OnloadSpec } from '../../generated/onload-types.ts';
 import type { HookConfig } from '../config/env.ts';
+import { releaseContext } from '../config/release.ts';
 import { parseSpec } from '../config/spec.ts';
 import { createLogger, memorySink } from '../log/logger.ts';
 import { fromMap } from '../kube/selectors.ts';
@@ -147,6 +148,7 @@ export function context(
     namespace: ns,
     crName: 'onload',
     spec: s,
+    ...releaseContext(s, { namespace: ns, release }),
     chartVersion: '0.1.0',
     deadlineSeconds,
     identity: 'hook-pod',
