@@ -9,7 +9,7 @@ import { kmmVersionLabel, moduleNames, pausedLabel } from '../contract.ts';
 import type { NodeView, PodView } from '../kube/port.ts';
 import { readNodeFacts } from '../model/node-facts.ts';
 import { consumers, podKey } from '../model/pods.ts';
-import { nextEvictionAt } from './node-rollout.ts';
+import { nextEvictionAt } from './node-evict.ts';
 import type { Policy } from './policy.ts';
 import type { Action, EvictionRecord } from './types.ts';
 

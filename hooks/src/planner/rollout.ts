@@ -11,7 +11,6 @@ import { startNodes } from './rollout-start.ts';
 import { PlanParts, stepNodes } from './rollout-steps.ts';
 import type { NodeReport, RolloutPlan, RolloutSnapshot } from './types.ts';
 
-
 export function planRollout(s: RolloutSnapshot, policy: Policy): RolloutPlan {
   const superseded = supersededBy(s, policy);
   if (superseded !== undefined)
