@@ -14,78 +14,106 @@ import { workerPodName, workerPods, workerTrouble } from '../model/pods.ts';
 import { moduleLoaded } from './driver.ts';
 import { target, type Decision, type NodeInput, type Ops } from './node-decision.ts';
 
+interface Keys {
+  readonly onload: string;
+  readonly sfc: string;
+  readonly unloaded: string;
+  /** The `unloaded` annotation with these modules added. */
+  readonly seen: (...modules: ModuleKey[]) => Ops;
+}
+
+function keysOf(input: NodeInput): Keys {
+  const ns = input.policy.namespace;
+  const unloaded = nodeAnnotation(ns, 'unloaded');
+  return {
+    onload: kmmVersionLabel(ns, moduleNames.onload),
+    sfc: kmmVersionLabel(ns, moduleNames.sfc),
+    unloaded,
+    seen: (...modules) => ({
+      [unloaded]: formatUnloaded([...input.facts.unloaded, ...modules]),
+    }),
+  };
+}
+
+function reloading(step: string, extra: Partial<Decision> = {}): Decision {
+  return { state: 'reloading-driver', step, ...extra };
+}
+
 export function reload(input: NodeInput): Decision {
+  const { facts, policy } = input;
+  const version = policy.desiredVersion;
+  const { onload, sfc } = facts.modules;
+  const keys = keysOf(input);
+  const sfcWrong = policy.sfcEnabled ? sfc.label !== version : sfc.label !== undefined;
+  if (onload.label !== undefined && (onload.label !== version || sfcWrong)) {
+    return reloading(`removing the onload version label (${onload.label}) so KMM unloads onload`, {
+      labels: { [keys.onload]: null },
+      annotations: { [keys.unloaded]: null },
+    });
+  }
+  if (onload.label === undefined) return withOnloadOut(input, keys);
+  return withOnloadIn(input, keys);
+}
+
+/** onload is labelled out: wait for its unload, bring sfc to the version, then label onload in. */
+function withOnloadOut(input: NodeInput, keys: Keys): Decision {
+  const { facts, policy } = input;
+  const version = policy.desiredVersion;
+  const { onload, sfc } = facts.modules;
+  if (onload.ready) return kmmWait(input, 'waiting for KMM to unload onload', ['onload']);
+  const sfcStep = policy.sfcEnabled ? reloadSfc(input, keys) : undefined;
+  if (sfcStep) return sfcStep;
+  return reloading(`setting the onload version label to ${version}`, {
+    labels: {
+      [keys.onload]: version,
+      ...(!policy.sfcEnabled && sfc.label !== undefined ? { [keys.sfc]: null } : {}),
+    },
+    annotations: keys.seen('onload'),
+  });
+}
+
+/** sfc's next step while onload is out, or undefined once sfc runs the version. */
+function reloadSfc(input: NodeInput, keys: Keys): Decision | undefined {
+  const { facts, policy } = input;
+  const version = policy.desiredVersion;
+  const { sfc } = facts.modules;
+  if (sfc.label !== undefined && sfc.label !== version) {
+    if (sfc.versionReady !== undefined)
+      return reloading(`setting the sfc version label ${sfc.label} → ${version}`, {
+        labels: { [keys.sfc]: version },
+        annotations: keys.seen('onload'),
+      });
+    return reloading(`removing the sfc version label (${sfc.label}) so KMM unloads sfc`, {
+      labels: { [keys.sfc]: null },
+      annotations: keys.seen('onload'),
+    });
+  }
+  if (sfc.label === undefined) {
+    if (sfc.ready) return kmmWait(input, 'waiting for KMM to unload sfc', ['sfc']);
+    return reloading(`setting the sfc version label to ${version}`, {
+      labels: { [keys.sfc]: version },
+      annotations: keys.seen('onload', 'sfc'),
+    });
+  }
+  const sfcLoaded = moduleLoaded(facts, 'sfc', version, policy.namespace, input.nmc, true);
+  if (sfcLoaded === 'yes') return undefined;
+  if (sfc.ready && sfc.versionReady === undefined && !facts.unloaded.includes('sfc'))
+    return reloading('removing the sfc version label so KMM reloads sfc visibly (KMM < 2.5)', {
+      labels: { [keys.sfc]: null },
+    });
+  return kmmWait(
+    input,
+    `waiting for KMM to load sfc ${version}`,
+    ['sfc'],
+    sfcLoaded === 'need-nmc',
+  );
+}
+
+/** onload is labelled in at the version: wait until KMM reports both loaded, then unpause. */
+function withOnloadIn(input: NodeInput, keys: Keys): Decision {
   const { facts, policy } = input;
   const ns = policy.namespace;
   const version = policy.desiredVersion;
-  const { onload, sfc } = facts.modules;
-  const sfcWrong = policy.sfcEnabled ? sfc.label !== version : sfc.label !== undefined;
-  const onloadKey = kmmVersionLabel(ns, moduleNames.onload);
-  const sfcKey = kmmVersionLabel(ns, moduleNames.sfc);
-  const unloadedKey = nodeAnnotation(ns, 'unloaded');
-  const reloading = (step: string, extra: Partial<Decision> = {}): Decision => ({
-    state: 'reloading-driver',
-    step,
-    ...extra,
-  });
-  const seen = (...modules: ModuleKey[]): Ops => ({
-    [unloadedKey]: formatUnloaded([...facts.unloaded, ...modules]),
-  });
-
-  if (onload.label !== undefined && (onload.label !== version || sfcWrong)) {
-    return reloading(`removing the onload version label (${onload.label}) so KMM unloads onload`, {
-      labels: { [onloadKey]: null },
-      annotations: { [unloadedKey]: null },
-    });
-  }
-  if (onload.label === undefined) {
-    if (onload.ready) return kmmWait(input, 'waiting for KMM to unload onload', ['onload']);
-    if (policy.sfcEnabled) {
-      if (sfc.label !== undefined && sfc.label !== version) {
-        if (sfc.versionReady !== undefined) {
-          return reloading(`setting the sfc version label ${sfc.label} → ${version}`, {
-            labels: { [sfcKey]: version },
-            annotations: seen('onload'),
-          });
-        }
-        return reloading(`removing the sfc version label (${sfc.label}) so KMM unloads sfc`, {
-          labels: { [sfcKey]: null },
-          annotations: seen('onload'),
-        });
-      }
-      if (sfc.label === undefined) {
-        if (sfc.ready) return kmmWait(input, 'waiting for KMM to unload sfc', ['sfc']);
-        return reloading(`setting the sfc version label to ${version}`, {
-          labels: { [sfcKey]: version },
-          annotations: seen('onload', 'sfc'),
-        });
-      }
-      const sfcLoaded = moduleLoaded(facts, 'sfc', version, ns, input.nmc, true);
-      if (sfcLoaded !== 'yes') {
-        if (sfc.ready && sfc.versionReady === undefined && !facts.unloaded.includes('sfc')) {
-          return reloading(
-            'removing the sfc version label so KMM reloads sfc visibly (KMM < 2.5)',
-            {
-              labels: { [sfcKey]: null },
-            },
-          );
-        }
-        return kmmWait(
-          input,
-          `waiting for KMM to load sfc ${version}`,
-          ['sfc'],
-          sfcLoaded === 'need-nmc',
-        );
-      }
-    }
-    return reloading(`setting the onload version label to ${version}`, {
-      labels: {
-        [onloadKey]: version,
-        ...(!policy.sfcEnabled && sfc.label !== undefined ? { [sfcKey]: null } : {}),
-      },
-      annotations: seen('onload'),
-    });
-  }
   const onloadLoaded = moduleLoaded(facts, 'onload', version, ns, input.nmc, true);
   if (onloadLoaded !== 'yes')
     return kmmWait(
@@ -108,7 +136,7 @@ export function reload(input: NodeInput): Decision {
     state: 'validating',
     step: `driver ${version} loaded; returning the node to the device plugin and control plane`,
     labels: { [pausedLabel(ns)]: null },
-    annotations: { [unloadedKey]: null, [nodeAnnotation(ns, 'retried')]: null },
+    annotations: { [keys.unloaded]: null, [nodeAnnotation(ns, 'retried')]: null },
   };
 }
 

@@ -61,16 +61,34 @@ function decide(input: NodeInput): Decision {
 }
 
 function finalize(input: NodeInput, first: Decision): NodeOutput {
-  const { facts, now, policy, node } = input;
-  const ns = policy.namespace;
+  const { decision, wakeAt } = followTimeouts(input, first);
+  const needNmc = decision.needNmc ?? false;
+  const actions: Action[] = [...(decision.actions ?? [])];
+  if (decision.fail) return failed(input, decision.fail, actions, needNmc);
+  const patch = statePatch(input, decision);
+  if (patch) actions.push(patch);
+  return {
+    actions,
+    state: decision.state,
+    step: decision.step,
+    ...(wakeAt !== undefined ? { wakeAt } : {}),
+    needPods: decision.state !== 'upgrade-done',
+    needNmc,
+  };
+}
+
+/** Follows expired timeouts (a forced deletion has its own, longer one); when to look again. */
+function followTimeouts(
+  input: NodeInput,
+  first: Decision,
+): { readonly decision: Decision; readonly wakeAt: number | undefined } {
+  const { facts, now } = input;
   let decision = first;
-  const entering = (d: Decision): boolean => facts.state !== d.state;
   let wakeAt = decision.wakeAt;
-  // Follow expired timeouts (a forced deletion has its own, longer one).
   for (;;) {
     const t = decision.timeout;
     if (t === undefined || decision.fail) break;
-    if (entering(decision) || facts.since === undefined) {
+    if (facts.state !== decision.state || facts.since === undefined) {
       wakeAt = min(wakeAt, now + t.seconds * 1000);
       break;
     }
@@ -82,43 +100,54 @@ function finalize(input: NodeInput, first: Decision): NodeOutput {
     decision = t.expire();
     wakeAt = min(wakeAt, decision.wakeAt);
   }
-  const needNmc = decision.needNmc ?? false;
-  const actions: Action[] = [...(decision.actions ?? [])];
+  return { decision, wakeAt };
+}
 
-  if (decision.fail) {
-    const message = truncate(decision.fail.message);
-    actions.push({
-      kind: 'patch-node',
+function failed(
+  input: NodeInput,
+  fail: NonNullable<Decision['fail']>,
+  actions: Action[],
+  needNmc: boolean,
+): NodeOutput {
+  const { facts, now, policy, node } = input;
+  const ns = policy.namespace;
+  const message = truncate(fail.message);
+  actions.push({
+    kind: 'patch-node',
+    node: node.name,
+    resourceVersion: node.resourceVersion,
+    labels: { [stateLabel(ns)]: 'upgrade-failed' },
+    annotations: {
+      [nodeAnnotation(ns, 'reason')]: fail.reason,
+      [nodeAnnotation(ns, 'message')]: message,
+      [nodeAnnotation(ns, 'since')]: formatTime(now),
+    },
+    transition: {
       node: node.name,
-      resourceVersion: node.resourceVersion,
-      labels: { [stateLabel(ns)]: 'upgrade-failed' },
-      annotations: {
-        [nodeAnnotation(ns, 'reason')]: decision.fail.reason,
-        [nodeAnnotation(ns, 'message')]: message,
-        [nodeAnnotation(ns, 'since')]: formatTime(now),
-      },
-      transition: {
-        node: node.name,
-        ...(facts.state !== undefined ? { from: facts.state } : {}),
-        to: 'upgrade-failed',
-        message: `${decision.fail.reason}: ${message}`,
-        warning: true,
-      },
-      note: `mark failed (${decision.fail.reason})`,
-    });
-    return {
-      actions,
-      state: 'upgrade-failed',
-      step: `failed: ${decision.fail.reason}: ${message}`,
-      needPods: true,
-      needNmc,
-      failure: { name: node.name, reason: decision.fail.reason, message, since: now },
-    };
-  }
+      ...(facts.state !== undefined ? { from: facts.state } : {}),
+      to: 'upgrade-failed',
+      message: `${fail.reason}: ${message}`,
+      warning: true,
+    },
+    note: `mark failed (${fail.reason})`,
+  });
+  return {
+    actions,
+    state: 'upgrade-failed',
+    step: `failed: ${fail.reason}: ${message}`,
+    needPods: true,
+    needNmc,
+    failure: { name: node.name, reason: fail.reason, message, since: now },
+  };
+}
 
+/** The decision's labels and annotations, plus the state and its `since` when the state changes. */
+function statePatch(input: NodeInput, decision: Decision): Action | undefined {
+  const { facts, now, policy, node } = input;
+  const ns = policy.namespace;
   const labels: Ops = { ...(decision.labels ?? {}) };
   const annotations: Ops = { ...(decision.annotations ?? {}) };
-  const changing = entering(decision);
+  const changing = facts.state !== decision.state;
   const sinceKey = nodeAnnotation(ns, 'since');
   if (changing) {
     labels[stateLabel(ns)] = decision.state;
@@ -126,34 +155,25 @@ function finalize(input: NodeInput, first: Decision): NodeOutput {
   } else if (facts.since === undefined && !(sinceKey in annotations)) {
     annotations[sinceKey] = formatTime(now);
   }
-  if (Object.keys(labels).length > 0 || Object.keys(annotations).length > 0) {
-    actions.push({
-      kind: 'patch-node',
-      node: node.name,
-      resourceVersion: node.resourceVersion,
-      labels,
-      annotations,
-      ...(changing
-        ? {
-            transition: {
-              node: node.name,
-              ...(facts.state !== undefined ? { from: facts.state } : {}),
-              to: decision.state,
-              message: decision.step,
-              warning: false,
-            },
-          }
-        : {}),
-      note: decision.step,
-    });
-  }
+  if (Object.keys(labels).length === 0 && Object.keys(annotations).length === 0) return undefined;
   return {
-    actions,
-    state: decision.state,
-    step: decision.step,
-    ...(wakeAt !== undefined ? { wakeAt } : {}),
-    needPods: decision.state !== 'upgrade-done',
-    needNmc,
+    kind: 'patch-node',
+    node: node.name,
+    resourceVersion: node.resourceVersion,
+    labels,
+    annotations,
+    ...(changing
+      ? {
+          transition: {
+            node: node.name,
+            ...(facts.state !== undefined ? { from: facts.state } : {}),
+            to: decision.state,
+            message: decision.step,
+            warning: false,
+          },
+        }
+      : {}),
+    note: decision.step,
   };
 }
 
