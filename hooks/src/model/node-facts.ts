@@ -1,4 +1,6 @@
-// What a Node's labels and annotations say about Onload on it (docs/architecture.md, node contract), read without judgement.
+// The node contract's one reader and writer (docs/architecture.md, node contract): what a Node's
+// labels and annotations say about Onload on it, read without judgement, and NodeChange, the
+// typed change every planner emits, turned into label and annotation keys by nodePatch alone.
 import {
   kmmReadyLabel,
   kmmVersionLabel,
@@ -6,6 +8,7 @@ import {
   moduleNames,
   nodeAnnotation,
   nodeStates,
+  type NodeAnnotationKey,
   pausedLabel,
   skipLabel,
   stateLabel,
@@ -104,4 +107,57 @@ export function formatUnloaded(modules: readonly ModuleKey[]): string {
     .sort()
     .map((m) => moduleNames[m])
     .join(',');
+}
+
+/**
+ * A change to a Node in terms of the contract; `nodePatch` alone turns it into label and
+ * annotation keys. `null` removes; an absent field leaves the node as it is.
+ */
+export interface NodeChange {
+  readonly state?: NodeState | null;
+  readonly paused?: boolean;
+  /** KMM version labels: the version KMM must run, or null to unload. */
+  readonly versions?: Readonly<Partial<Record<ModuleKey, string | null>>>;
+  /** When the current state began (ms). */
+  readonly since?: number;
+  /** The version the node is heading to. */
+  readonly target?: string;
+  /** Why the node failed; null clears reason and message. */
+  readonly failure?: { readonly reason: string; readonly message: string } | null;
+  /** Modules seen unloaded in this reload; null clears. */
+  readonly unloaded?: readonly ModuleKey[] | null;
+  /** When the one KMM worker-pod retry happened (ms); null clears. */
+  readonly retried?: number | null;
+}
+
+type Ops = Record<string, string | null>;
+
+export function nodePatch(
+  change: NodeChange,
+  namespace: string,
+): { readonly labels: Ops; readonly annotations: Ops } {
+  const labels: Ops = {};
+  const annotations: Ops = {};
+  const note = (key: NodeAnnotationKey, value: string | null | undefined): void => {
+    if (value !== undefined) annotations[nodeAnnotation(namespace, key)] = value;
+  };
+  if (change.state !== undefined) labels[stateLabel(namespace)] = change.state;
+  if (change.paused !== undefined) labels[pausedLabel(namespace)] = change.paused ? 'true' : null;
+  for (const m of Object.keys(change.versions ?? {}) as ModuleKey[]) {
+    const version = change.versions?.[m];
+    if (version !== undefined) labels[kmmVersionLabel(namespace, moduleNames[m])] = version;
+  }
+  note('since', change.since === undefined ? undefined : formatTime(change.since));
+  note('target', change.target);
+  note('reason', change.failure === undefined ? undefined : (change.failure?.reason ?? null));
+  note('message', change.failure === undefined ? undefined : (change.failure?.message ?? null));
+  if (change.unloaded !== undefined)
+    note('unloaded', change.unloaded === null ? null : formatUnloaded(change.unloaded));
+  if (change.retried !== undefined)
+    note('retried', change.retried === null ? null : formatTime(change.retried));
+  return { labels, annotations };
+}
+
+export function isEmptyChange(change: NodeChange): boolean {
+  return Object.values(change).every((v) => v === undefined);
 }

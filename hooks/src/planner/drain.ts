@@ -5,9 +5,8 @@
 // sfc label removed → sfc unloaded.
 // Evictions are bounded by devicePluginStop + eviction timeouts (`force` deletes the rest);
 // unloading by driverReloadSeconds more, after which the nodes are reported, not failed.
-import { kmmVersionLabel, moduleNames, pausedLabel } from '../contract.ts';
 import type { NodeView, PodView } from '../kube/port.ts';
-import { readNodeFacts } from '../model/node-facts.ts';
+import { readNodeFacts, type NodeChange } from '../model/node-facts.ts';
 import { consumers, podKey } from '../model/pods.ts';
 import { nextEvictionAt } from './node-evict.ts';
 import type { Policy } from './policy.ts';
@@ -115,7 +114,7 @@ function drainNode(input: DrainInput, limits: Limits, node: NodeView, found: Fou
   const ns = policy.namespace;
   const f = readNodeFacts(node, ns);
   if (!f.paused) {
-    found.actions.push(patch(node, { [pausedLabel(ns)]: 'true' }, 'pause for the uninstall'));
+    found.actions.push(patch(node, { paused: true }, 'pause for the uninstall'));
     found.observed = false;
     return;
   }
@@ -165,9 +164,9 @@ function unloadActions(nodes: readonly NodeView[], ns: string): Action[] {
   return nodes.flatMap((node) => {
     const { onload, sfc } = readNodeFacts(node, ns).modules;
     if (onload.label !== undefined)
-      return [patch(node, { [kmmVersionLabel(ns, moduleNames.onload)]: null }, 'unload onload')];
+      return [patch(node, { versions: { onload: null } }, 'unload onload')];
     if (!onload.ready && sfc.label !== undefined)
-      return [patch(node, { [kmmVersionLabel(ns, moduleNames.sfc)]: null }, 'unload sfc')];
+      return [patch(node, { versions: { sfc: null } }, 'unload sfc')];
     return [];
   });
 }
@@ -199,18 +198,17 @@ export function planRestore(nodes: readonly NodeView[], ns: string): Action[] {
     const untouched = f.modules.onload.label !== undefined;
     const rolloutOwned = f.state !== undefined && f.state !== 'upgrade-done';
     return f.paused && untouched && !rolloutOwned
-      ? [patch(node, { [pausedLabel(ns)]: null }, 'uninstall refused: resume the device plugin')]
+      ? [patch(node, { paused: false }, 'uninstall refused: resume the device plugin')]
       : [];
   });
 }
 
-function patch(node: NodeView, labels: Record<string, string | null>, note: string): Action {
+function patch(node: NodeView, change: NodeChange, note: string): Action {
   return {
     kind: 'patch-node',
     node: node.name,
     resourceVersion: node.resourceVersion,
-    labels,
-    annotations: {},
+    change,
     note,
   };
 }

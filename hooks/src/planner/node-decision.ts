@@ -1,9 +1,9 @@
 // One node's step, as the per-node state machine decides it: what it reads (NodeInput), what it
-// decides (Decision: the state, labels and annotations to write, pod actions, a bounded wait) and
+// decides (Decision: the state and the node change to write, pod actions, a bounded wait) and
 // what the rollout gets back (NodeOutput).
 import type { NodeState } from '../contract.ts';
 import type { NmcView, NodeView, PodView } from '../kube/port.ts';
-import type { NodeFacts } from '../model/node-facts.ts';
+import type { NodeChange, NodeFacts } from '../model/node-facts.ts';
 import type { Policy } from './policy.ts';
 import type { Action, EvictionRecord, FailedNode, PodTarget } from './types.ts';
 
@@ -31,13 +31,11 @@ export interface NodeOutput {
   readonly failure?: FailedNode;
 }
 
-export type Ops = Record<string, string | null>;
-
 export interface Decision {
   readonly state: NodeState;
   readonly step: string;
-  readonly labels?: Ops;
-  readonly annotations?: Ops;
+  /** Besides the state (and its `since`), which finalize adds. */
+  readonly change?: NodeChange;
   /** Evictions / deletions, executed before the node patch. */
   readonly actions?: readonly Action[];
   /** A wait bounded by `seconds` from the state's `since`; `expire` says what happens after. */

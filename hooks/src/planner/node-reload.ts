@@ -2,37 +2,14 @@
 // removed and onload unloaded, sfc relabelled (KMM >= 2.5) or removed and set again, sfc loaded,
 // onload's label set, onload loaded. KMM's progress is waited for, with one retry by deleting a
 // failing KMM worker pod.
-import {
-  kmmVersionLabel,
-  moduleNames,
-  nodeAnnotation,
-  pausedLabel,
-  type ModuleKey,
-} from '../contract.ts';
-import { formatTime, formatUnloaded } from '../model/node-facts.ts';
+import { moduleNames, type ModuleKey } from '../contract.ts';
 import { workerPodName, workerPods, workerTrouble } from '../model/pods.ts';
 import { moduleLoaded } from './driver.ts';
-import { target, type Decision, type NodeInput, type Ops } from './node-decision.ts';
+import { target, type Decision, type NodeInput } from './node-decision.ts';
 
-interface Keys {
-  readonly onload: string;
-  readonly sfc: string;
-  readonly unloaded: string;
-  /** The `unloaded` annotation with these modules added. */
-  readonly seen: (...modules: ModuleKey[]) => Ops;
-}
-
-function keysOf(input: NodeInput): Keys {
-  const ns = input.policy.namespace;
-  const unloaded = nodeAnnotation(ns, 'unloaded');
-  return {
-    onload: kmmVersionLabel(ns, moduleNames.onload),
-    sfc: kmmVersionLabel(ns, moduleNames.sfc),
-    unloaded,
-    seen: (...modules) => ({
-      [unloaded]: formatUnloaded([...input.facts.unloaded, ...modules]),
-    }),
-  };
+/** The modules seen unloaded in this reload, with these added. */
+function seen(input: NodeInput, ...modules: ModuleKey[]): readonly ModuleKey[] {
+  return [...input.facts.unloaded, ...modules];
 }
 
 function reloading(step: string, extra: Partial<Decision> = {}): Decision {
@@ -43,63 +20,60 @@ export function reload(input: NodeInput): Decision {
   const { facts, policy } = input;
   const version = policy.desiredVersion;
   const { onload, sfc } = facts.modules;
-  const keys = keysOf(input);
   const sfcWrong = policy.sfcEnabled ? sfc.label !== version : sfc.label !== undefined;
   if (onload.label !== undefined && (onload.label !== version || sfcWrong)) {
     return reloading(`removing the onload version label (${onload.label}) so KMM unloads onload`, {
-      labels: { [keys.onload]: null },
-      annotations: { [keys.unloaded]: null },
+      change: { versions: { onload: null }, unloaded: null },
     });
   }
-  if (onload.label === undefined) return withOnloadOut(input, keys);
-  return withOnloadIn(input, keys);
+  if (onload.label === undefined) return withOnloadOut(input);
+  return withOnloadIn(input);
 }
 
 /** onload is labelled out: wait for its unload, bring sfc to the version, then label onload in. */
-function withOnloadOut(input: NodeInput, keys: Keys): Decision {
+function withOnloadOut(input: NodeInput): Decision {
   const { facts, policy } = input;
   const version = policy.desiredVersion;
   const { onload, sfc } = facts.modules;
   if (onload.ready) return kmmWait(input, 'waiting for KMM to unload onload', ['onload']);
-  const sfcStep = policy.sfcEnabled ? reloadSfc(input, keys) : undefined;
+  const sfcStep = policy.sfcEnabled ? reloadSfc(input) : undefined;
   if (sfcStep) return sfcStep;
   return reloading(`setting the onload version label to ${version}`, {
-    labels: {
-      [keys.onload]: version,
-      ...(!policy.sfcEnabled && sfc.label !== undefined ? { [keys.sfc]: null } : {}),
+    change: {
+      versions: {
+        onload: version,
+        ...(!policy.sfcEnabled && sfc.label !== undefined ? { sfc: null } : {}),
+      },
+      unloaded: seen(input, 'onload'),
     },
-    annotations: keys.seen('onload'),
   });
 }
 
 /** sfc's next step while onload is out, or undefined once sfc runs the version. */
-function reloadSfc(input: NodeInput, keys: Keys): Decision | undefined {
+function reloadSfc(input: NodeInput): Decision | undefined {
   const { facts, policy } = input;
   const version = policy.desiredVersion;
   const { sfc } = facts.modules;
   if (sfc.label !== undefined && sfc.label !== version) {
     if (sfc.versionReady !== undefined)
       return reloading(`setting the sfc version label ${sfc.label} → ${version}`, {
-        labels: { [keys.sfc]: version },
-        annotations: keys.seen('onload'),
+        change: { versions: { sfc: version }, unloaded: seen(input, 'onload') },
       });
     return reloading(`removing the sfc version label (${sfc.label}) so KMM unloads sfc`, {
-      labels: { [keys.sfc]: null },
-      annotations: keys.seen('onload'),
+      change: { versions: { sfc: null }, unloaded: seen(input, 'onload') },
     });
   }
   if (sfc.label === undefined) {
     if (sfc.ready) return kmmWait(input, 'waiting for KMM to unload sfc', ['sfc']);
     return reloading(`setting the sfc version label to ${version}`, {
-      labels: { [keys.sfc]: version },
-      annotations: keys.seen('onload', 'sfc'),
+      change: { versions: { sfc: version }, unloaded: seen(input, 'onload', 'sfc') },
     });
   }
   const sfcLoaded = moduleLoaded(facts, 'sfc', version, policy.namespace, input.nmc, true);
   if (sfcLoaded === 'yes') return undefined;
   if (sfc.ready && sfc.versionReady === undefined && !facts.unloaded.includes('sfc'))
     return reloading('removing the sfc version label so KMM reloads sfc visibly (KMM < 2.5)', {
-      labels: { [keys.sfc]: null },
+      change: { versions: { sfc: null } },
     });
   return kmmWait(
     input,
@@ -110,7 +84,7 @@ function reloadSfc(input: NodeInput, keys: Keys): Decision | undefined {
 }
 
 /** onload is labelled in at the version: wait until KMM reports both loaded, then unpause. */
-function withOnloadIn(input: NodeInput, keys: Keys): Decision {
+function withOnloadIn(input: NodeInput): Decision {
   const { facts, policy } = input;
   const ns = policy.namespace;
   const version = policy.desiredVersion;
@@ -135,8 +109,7 @@ function withOnloadIn(input: NodeInput, keys: Keys): Decision {
   return {
     state: 'validating',
     step: `driver ${version} loaded; returning the node to the device plugin and control plane`,
-    labels: { [pausedLabel(ns)]: null },
-    annotations: { [keys.unloaded]: null, [nodeAnnotation(ns, 'retried')]: null },
+    change: { paused: false, unloaded: null, retried: null },
   };
 }
 
@@ -168,10 +141,7 @@ function kmmWait(
       pod: target(w),
       why,
     })),
-    annotations: {
-      [nodeAnnotation(ns, 'retried')]: formatTime(now),
-      [nodeAnnotation(ns, 'since')]: formatTime(now),
-    },
+    change: { retried: now, since: now },
   });
   const fail = (reason: string, message: string): Decision => ({
     state: 'reloading-driver',

@@ -2,11 +2,10 @@
 // paused → device plugin / control plane gone → consumers evicted (node-evict.ts) → KMM relabelled
 // in dependency order (node-reload.ts) → new version loaded → unpaused → validated
 // (node-validate.ts) → done. Each state's wait is bounded from the node's `since` annotation.
-import { nodeAnnotation, pausedLabel, stateLabel } from '../contract.ts';
-import { formatTime } from '../model/node-facts.ts';
+import { isEmptyChange, type NodeChange } from '../model/node-facts.ts';
 import { nodeServicePods, podKey, consumers } from '../model/pods.ts';
 import { labelsAtTarget } from './driver.ts';
-import type { Decision, NodeInput, NodeOutput, Ops } from './node-decision.ts';
+import type { Decision, NodeInput, NodeOutput } from './node-decision.ts';
 import { evict } from './node-evict.ts';
 import { reload } from './node-reload.ts';
 import { validate } from './node-validate.ts';
@@ -28,7 +27,7 @@ function decide(input: NodeInput): Decision {
       return {
         state: 'stopping-device-plugin',
         step: 'pausing the device plugin again (our pause label was removed before the driver was reloaded)',
-        labels: { [pausedLabel(policy.namespace)]: 'true' },
+        change: { paused: true },
       };
     }
     return validate(input);
@@ -109,19 +108,13 @@ function failed(
   actions: Action[],
   needNmc: boolean,
 ): NodeOutput {
-  const { facts, now, policy, node } = input;
-  const ns = policy.namespace;
+  const { facts, now, node } = input;
   const message = truncate(fail.message);
   actions.push({
     kind: 'patch-node',
     node: node.name,
     resourceVersion: node.resourceVersion,
-    labels: { [stateLabel(ns)]: 'upgrade-failed' },
-    annotations: {
-      [nodeAnnotation(ns, 'reason')]: fail.reason,
-      [nodeAnnotation(ns, 'message')]: message,
-      [nodeAnnotation(ns, 'since')]: formatTime(now),
-    },
+    change: { state: 'upgrade-failed', failure: { reason: fail.reason, message }, since: now },
     transition: {
       node: node.name,
       ...(facts.state !== undefined ? { from: facts.state } : {}),
@@ -141,27 +134,22 @@ function failed(
   };
 }
 
-/** The decision's labels and annotations, plus the state and its `since` when the state changes. */
+/** The decision's change, plus the state and its `since` when the state changes. */
 function statePatch(input: NodeInput, decision: Decision): Action | undefined {
-  const { facts, now, policy, node } = input;
-  const ns = policy.namespace;
-  const labels: Ops = { ...(decision.labels ?? {}) };
-  const annotations: Ops = { ...(decision.annotations ?? {}) };
+  const { facts, now, node } = input;
   const changing = facts.state !== decision.state;
-  const sinceKey = nodeAnnotation(ns, 'since');
-  if (changing) {
-    labels[stateLabel(ns)] = decision.state;
-    annotations[sinceKey] = formatTime(now);
-  } else if (facts.since === undefined && !(sinceKey in annotations)) {
-    annotations[sinceKey] = formatTime(now);
-  }
-  if (Object.keys(labels).length === 0 && Object.keys(annotations).length === 0) return undefined;
+  const base = decision.change ?? {};
+  const change: NodeChange = changing
+    ? { ...base, state: decision.state, since: now }
+    : facts.since === undefined && base.since === undefined
+      ? { ...base, since: now }
+      : base;
+  if (isEmptyChange(change)) return undefined;
   return {
     kind: 'patch-node',
     node: node.name,
     resourceVersion: node.resourceVersion,
-    labels,
-    annotations,
+    change,
     ...(changing
       ? {
           transition: {

@@ -1,9 +1,9 @@
 // Validating a node after its driver reload: the device plugin and control plane Ready with the
 // new userland and amd.com/onload allocatable; stale not-Ready pods of another userland are
 // recreated.
-import { nodeAnnotation } from '../contract.ts';
+import type { NodeChange } from '../model/node-facts.ts';
 import { checkServices } from './driver.ts';
-import { target, type Decision, type NodeInput, type Ops } from './node-decision.ts';
+import { target, type Decision, type NodeInput } from './node-decision.ts';
 
 export function validate(input: NodeInput): Decision {
   const { policy, node } = input;
@@ -13,7 +13,7 @@ export function validate(input: NodeInput): Decision {
     return {
       state: 'upgrade-done',
       step: `running onload ${policy.desiredVersion}`,
-      annotations: clearedBookkeeping(policy.namespace),
+      change: clearedBookkeeping,
     };
   }
   const seconds = policy.timeouts.validationSeconds;
@@ -40,11 +40,5 @@ export function validate(input: NodeInput): Decision {
   };
 }
 
-export function clearedBookkeeping(namespace: string): Ops {
-  return {
-    [nodeAnnotation(namespace, 'reason')]: null,
-    [nodeAnnotation(namespace, 'message')]: null,
-    [nodeAnnotation(namespace, 'unloaded')]: null,
-    [nodeAnnotation(namespace, 'retried')]: null,
-  };
-}
+/** A node done with its rollout keeps only its state and since. */
+export const clearedBookkeeping: NodeChange = { failure: null, unloaded: null, retried: null };

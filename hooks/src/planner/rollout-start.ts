@@ -1,8 +1,6 @@
 // Starting nodes: retries first, then pending nodes in policy order, canaries before the rest,
 // within maxParallelUpgrades and maxUnavailable, unless the rollout is paused, stopping, stopped
 // by a failure or too close to the Job deadline for one more node.
-import { nodeAnnotation, pausedLabel, stateLabel } from '../contract.ts';
-import { formatTime } from '../model/node-facts.ts';
 import { labelsAtTarget } from './driver.ts';
 import { resolveMaxUnavailable, worstCaseSeconds, type Policy } from './policy.ts';
 import { isLeft, type Entry } from './rollout-entries.ts';
@@ -108,7 +106,6 @@ function isUnavailable(e: Entry): boolean {
 }
 
 function startAction(c: Entry, now: number, policy: Policy): Action {
-  const ns = policy.namespace;
   const version = policy.desiredVersion;
   const retry = c.category === 'retry';
   const atTarget = labelsAtTarget(c.facts, policy);
@@ -117,17 +114,14 @@ function startAction(c: Entry, now: number, policy: Policy): Action {
     kind: 'patch-node',
     node: c.node.name,
     resourceVersion: c.node.resourceVersion,
-    labels: {
-      [stateLabel(ns)]: state,
-      ...(state === 'stopping-device-plugin' ? { [pausedLabel(ns)]: 'true' } : {}),
-    },
-    annotations: {
-      [nodeAnnotation(ns, 'since')]: formatTime(now),
-      [nodeAnnotation(ns, 'target')]: version,
-      [nodeAnnotation(ns, 'reason')]: null,
-      [nodeAnnotation(ns, 'message')]: null,
-      [nodeAnnotation(ns, 'retried')]: null,
-      ...(retry ? {} : { [nodeAnnotation(ns, 'unloaded')]: null }),
+    change: {
+      state,
+      ...(state === 'stopping-device-plugin' ? { paused: true } : {}),
+      since: now,
+      target: version,
+      failure: null,
+      retried: null,
+      ...(retry ? {} : { unloaded: null }),
     },
     transition: {
       node: c.node.name,

@@ -1,7 +1,6 @@
 // What the rollout does with each node this round, by category: advance the nodes in progress one
 // step (node-rollout.ts), record failures, mark waiting nodes, and say what each node is doing.
-import { nodeAnnotation, skipLabel, stateLabel } from '../contract.ts';
-import { formatTime } from '../model/node-facts.ts';
+import { skipLabel } from '../contract.ts';
 import { checkServices, driverMissing } from './driver.ts';
 import { advanceNode } from './node-rollout.ts';
 import type { Policy } from './policy.ts';
@@ -123,11 +122,7 @@ function waitTurn({ s, policy, parts }: Round, e: Entry): void {
     kind: 'patch-node',
     node: node.name,
     resourceVersion: node.resourceVersion,
-    labels: { [stateLabel(policy.namespace)]: 'upgrade-required' },
-    annotations: {
-      [nodeAnnotation(policy.namespace, 'target')]: version,
-      [nodeAnnotation(policy.namespace, 'since')]: formatTime(s.now),
-    },
+    change: { state: 'upgrade-required', target: version, since: s.now },
     note: `mark upgrade-required (→ ${version})`,
   });
 }
@@ -150,8 +145,7 @@ function done({ policy, parts }: Round, e: Entry): void {
     kind: 'patch-node',
     node: node.name,
     resourceVersion: node.resourceVersion,
-    labels: { [stateLabel(policy.namespace)]: 'upgrade-done' },
-    annotations: {},
+    change: { state: 'upgrade-done' },
     note: 'mark upgrade-done (already at the desired version)',
   });
 }

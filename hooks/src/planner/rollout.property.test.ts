@@ -3,7 +3,7 @@
 // cluster always ends with every node on the new version.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { policy } from '../testing/fixtures.ts';
+import { expanded, policy } from '../testing/fixtures.ts';
 import { Sim, type SimNode } from '../testing/sim.ts';
 import { isInProgress, pausedKey, simView } from '../testing/sim-model.ts';
 import { planRollout } from './rollout.ts';
@@ -120,7 +120,9 @@ function run(sc: Scenario): RunResult {
 
 function isStart(a: Action): a is Extract<Action, { kind: 'patch-node' }> {
   return (
-    a.kind === 'patch-node' && a.labels[pausedKey] === 'true' && !isInProgress(a.transition?.from)
+    a.kind === 'patch-node' &&
+    expanded([a]).some((e) => e.kind === 'patch-node' && e.labels[pausedKey] === 'true') &&
+    !isInProgress(a.transition?.from)
   );
 }
 

@@ -3,7 +3,7 @@
 import { canaryDoneAnnotation, pauseAnnotation } from '../contract.ts';
 import type { KubePort } from '../kube/port.ts';
 import type { Logger } from '../log/logger.ts';
-import { isInProgressState } from '../model/node-facts.ts';
+import { isInProgressState, nodePatch } from '../model/node-facts.ts';
 import type { Action, EvictionRecord, Transition } from '../planner/types.ts';
 import type { EventRecorder } from './events.ts';
 import { runGrouped } from './grouped.ts';
@@ -87,17 +87,13 @@ export class Executor {
     action: ActionOf<'patch-node'>,
     outcome: { conflicts: number; transitions: Transition[] },
   ): Promise<void> {
-    const result = await this.d.port.patchNode(
-      action.node,
-      { labels: action.labels, annotations: action.annotations },
-      action.resourceVersion,
-    );
+    const patch = nodePatch(action.change, this.d.namespace);
+    const result = await this.d.port.patchNode(action.node, patch, action.resourceVersion);
     if (result.kind === 'patched') {
       this.d.nodes.upsert(result.object);
       this.d.log.debug(`node ${action.node}: ${action.note}`, {
         node: action.node,
-        labels: action.labels,
-        annotations: action.annotations,
+        ...patch,
       });
       if (action.transition) {
         outcome.transitions.push(action.transition);
