@@ -7,6 +7,7 @@ import {
   kmmVersionReadyLabel,
   moduleNames,
   nodeAnnotation,
+  nodeAnnotationKeys,
   nodeStates,
   type NodeAnnotationKey,
   pausedLabel,
@@ -15,7 +16,7 @@ import {
   type ModuleKey,
   type NodeState,
 } from '../contract.ts';
-import type { NodeView } from '../kube/port.ts';
+import type { MetadataPatch, NodeView } from '../kube/port.ts';
 
 export interface ModuleFacts {
   /** Our KMM version label (the version KMM must run). */
@@ -160,4 +161,31 @@ export function nodePatch(
 
 export function isEmptyChange(change: NodeChange): boolean {
   return Object.values(change).every((v) => v === undefined);
+}
+
+/** Every label key of ours on a node (what uninstall and leaving the selector remove). */
+export function ourLabelKeys(namespace: string): string[] {
+  return [
+    kmmVersionLabel(namespace, moduleNames.onload),
+    kmmVersionLabel(namespace, moduleNames.sfc),
+    stateLabel(namespace),
+    pausedLabel(namespace),
+  ];
+}
+
+/** The patch that removes every key of ours from the node, or undefined when it has none. */
+export function cleanupPatch(node: NodeView, namespace: string): MetadataPatch | undefined {
+  const labels = Object.fromEntries(
+    ourLabelKeys(namespace)
+      .filter((k) => Object.hasOwn(node.labels, k))
+      .map((k) => [k, null]),
+  );
+  const annotations = Object.fromEntries(
+    nodeAnnotationKeys
+      .map((k) => nodeAnnotation(namespace, k))
+      .filter((k) => Object.hasOwn(node.annotations, k))
+      .map((k) => [k, null]),
+  );
+  if (Object.keys(labels).length === 0 && Object.keys(annotations).length === 0) return undefined;
+  return { labels, annotations };
 }

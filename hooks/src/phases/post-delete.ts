@@ -3,7 +3,7 @@
 // until KMM reports the modules unloaded, warning about nodes where it does not.
 import { kmmReadyLabel, moduleNames, rolloutLeaseName } from '../contract.ts';
 import type { NodeView } from '../kube/port.ts';
-import { cleanupPatch, ourLabelKeys } from '../planner/cleanup.ts';
+import { cleanupPatch, ourLabelKeys } from '../model/node-facts.ts';
 import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.ts';
 import { asSink, Changes, Store } from '../runtime/store.ts';
 
