@@ -12,6 +12,7 @@ export const outputFiles = {
   readme: 'charts/onload/README.md',
   crd: 'charts/onload/crds/onload.amd.com_onloads.yaml',
   types: 'hooks/generated/onload-types.ts',
+  specValidator: 'hooks/generated/spec-validator.ts',
   specHelper: 'charts/onload/templates/_spec.tpl',
 } as const;
 

@@ -39,6 +39,8 @@ export interface ValueNode {
   readonly example?: Present<JsonValue>;
   readonly enum?: readonly JsonValue[];
   readonly format?: string;
+  /** What `constraints.pattern` accepts, in words. */
+  readonly patternName?: string;
   readonly constraints: Constraints;
   /** Object properties in source order (kind object). */
   readonly properties: readonly ValueNode[];
@@ -127,6 +129,7 @@ export function toValueNode(
     ...(node.example && { example: node.example }),
     ...(node.enum && { enum: node.enum }),
     ...(node.format !== undefined && { format: node.format }),
+    ...(node.patternName !== undefined && { patternName: node.patternName }),
     ...(node.items && {
       items: toValueNode(node.items, [...path, itemsSegment], scope, false),
     }),

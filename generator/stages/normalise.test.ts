@@ -15,6 +15,20 @@ function problemsOf(spec: JsonObject, chart?: JsonObject): readonly string[] {
 }
 
 describe('normalise', () => {
+  it('reads x-docs-pattern next to a pattern, and refuses it alone', () => {
+    const spec = (field: JsonObject): JsonObject => ({
+      type: 'object',
+      properties: { v: { type: 'string', description: 'v', ...field } },
+    });
+    const named = normalise(
+      sourcesWith({ spec: spec({ pattern: '^a$', 'x-docs-pattern': 'the letter a' }) }),
+    );
+    expect(named.spec.properties?.v?.patternName).toBe('the letter a');
+    expect(problemsOf(spec({ 'x-docs-pattern': 'the letter a' }))).toEqual([
+      expect.stringContaining('x-docs-pattern must be a string, next to a pattern'),
+    ]);
+  });
+
   it('accepts the project schema files', async () => {
     const result = normalise(await readSources(repoRoot));
     expect(Object.keys(result.spec.properties ?? {})).toEqual([

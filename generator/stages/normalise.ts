@@ -46,6 +46,8 @@ export interface SchemaNode {
   readonly validations: readonly CelRule[];
   /** Doc-only `x-docs-example`: shown in values.yaml / README for keys without a default. */
   readonly example?: Present<JsonValue>;
+  /** Doc-only `x-docs-pattern`: what `pattern` accepts, in words (for the hooks' error messages). */
+  readonly patternName?: string;
   readonly constraints: Constraints;
 }
 
@@ -102,6 +104,7 @@ const knownKeywords = new Set<string>([
   'x-kubernetes-preserve-unknown-fields',
   'x-kubernetes-validations',
   'x-docs-example',
+  'x-docs-pattern',
   ...numberConstraints,
   ...countConstraints,
   ...kubernetesOnlyKeywords,
@@ -268,10 +271,13 @@ export function normaliseNode(
     ...(additionalProperties && { additionalProperties }),
     ...('default' in raw && { default: { value: raw.default } }),
     ...('x-docs-example' in raw && { example: { value: raw['x-docs-example'] } }),
+    ...(typeof raw['x-docs-pattern'] === 'string' && { patternName: raw['x-docs-pattern'] }),
     ...(raw.enum !== undefined && { enum: readEnum(raw.enum, problem) }),
   };
   if (node.default) checkValueKind(node, node.default.value, 'default', problem);
   if (node.example) checkValueKind(node, node.example.value, 'x-docs-example', problem);
+  if ('x-docs-pattern' in raw && (node.patternName === undefined || !node.constraints.pattern))
+    problem('x-docs-pattern must be a string, next to a pattern');
   return node;
 }
 

@@ -2,6 +2,7 @@
 import { renderCrd } from '../render/crd.ts';
 import { renderReadme } from '../render/readme-table.ts';
 import { renderSpecHelper } from '../render/spec-tpl.ts';
+import { renderSpecValidator } from '../render/spec-validator.ts';
 import { renderTypes } from '../render/types-ts.ts';
 import { renderValuesSchema } from '../render/values-schema.ts';
 import { renderValuesYaml } from '../render/values-yaml.ts';
@@ -22,6 +23,7 @@ const renderers: Readonly<Record<OutputName, (model: Model) => string>> = {
   crd: renderCrd,
   types: renderTypes,
   specHelper: renderSpecHelper,
+  specValidator: renderSpecValidator,
 };
 
 export function renderAll(model: Model): GeneratedFile[] {

@@ -1,4 +1,4 @@
-// The node/label contract (DESIGN §4) and the names the chart, the hooks and the test bed share.
+// The node/label contract (docs/architecture.md, node contract) and the names the chart, the hooks and the test bed share.
 // The chart's templates spell the same keys; render tests check they agree with this file.
 
 export const onloadGroup = 'onload.amd.com';

@@ -134,7 +134,7 @@ Usage: include "onload.image" (dict "root" $ "image" .Values.images.hooks "name"
 {{- end -}}
 
 {{/*
-Node label keys of the node contract (DESIGN §4; hooks/src/contract.ts spells the same keys and
+Node label keys of the node contract (docs/architecture.md; hooks/src/contract.ts spells the same keys and
 the render tests check that both agree).
 Usage: include "onload.kmmVersionLabel" (dict "namespace" .Release.Namespace "module" "onload")
 */}}
@@ -169,7 +169,7 @@ onload.amd.com/version
 onload.amd.com/evict-skip
 {{- end -}}
 
-{{/* KMM Module names (fixed; DESIGN §3). */}}
+{{/* KMM Module names (fixed names, one Onload deployment per namespace). */}}
 {{- define "onload.onloadModuleName" -}}
 onload
 {{- end -}}

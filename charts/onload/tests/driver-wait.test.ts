@@ -1,5 +1,5 @@
 // The init step of the device plugin and control plane pods waits until the loaded onload driver
-// has the pod's userland version (DESIGN §4). Runs the rendered script with sh against a fake
+// has the pod's userland version (docs/architecture.md). Runs the rendered script with sh against a fake
 // /sys/module.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';

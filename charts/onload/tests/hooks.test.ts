@@ -26,7 +26,8 @@ import {
   role,
   type Manifest,
 } from './lib/manifests.ts';
-import { defaultNamespace, helmMajors, render } from './lib/render.ts';
+import { specProblems } from '../../../hooks/src/config/spec.ts';
+import { defaultNamespace, helmMajors, render, variants } from './lib/render.ts';
 
 const ns = defaultNamespace;
 
@@ -180,6 +181,17 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
         [hookEnv.logLevel]: 'info',
       });
       expect(JSON.parse(env[hookEnv.spec] ?? '')).toEqual(cr.spec);
+    },
+  );
+
+  it.each(variants)(
+    'gives the hooks an ONLOAD_SPEC their validator accepts (%s)',
+    async (variant) => {
+      const c = container(
+        podSpec(job(await render({ variant, helmMajor }), 'onload-post')),
+        'post',
+      );
+      expect(specProblems(JSON.parse(envOf(c)[hookEnv.spec] ?? ''))).toEqual([]);
     },
   );
 

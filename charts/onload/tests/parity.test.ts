@@ -1,4 +1,4 @@
-// The upstream Onload Operator parity checks (reference/upstream-onload.md §9, items 1-17), adapted
+// The upstream Onload Operator parity checks (items 1-17: what the Go operator's manifests set), adapted
 // to this chart's deliberate divergences (listed with their reasons in charts/onload/README.md).
 import { describe, expect, it } from '@jest/globals';
 import { kmmReadyLabel, pausedLabel, userlandVersionLabel } from '../../../hooks/src/contract.ts';

@@ -5,9 +5,10 @@ import { hookEnv } from '../contract.ts';
 import { parseLevel, type Level } from '../log/logger.ts';
 import { hostIdentityPrefix } from '../runtime/lease.ts';
 import { ConfigError } from './errors.ts';
+import { releaseContext, type ReleaseContext } from './release.ts';
 import { parseSpec } from './spec.ts';
 
-export interface HookConfig {
+export interface HookConfig extends ReleaseContext {
   readonly release: string;
   readonly namespace: string;
   /** The Onload CR's name, which is also the chart's fullname. */
@@ -39,11 +40,15 @@ export function readConfig(env: NodeJS.ProcessEnv): HookConfig {
         `${hookEnv.deadlineSeconds}="${deadlineRaw}" is not a positive integer (hooks.timeoutSeconds)`,
       );
   }
+  const release = required(hookEnv.release);
+  const namespace = required(hookEnv.namespace);
+  const spec = parseSpec(required(hookEnv.spec), hookEnv.spec);
   return {
-    release: required(hookEnv.release),
-    namespace: required(hookEnv.namespace),
+    release,
+    namespace,
     crName: required(hookEnv.crName),
-    spec: parseSpec(required(hookEnv.spec), hookEnv.spec),
+    spec,
+    ...releaseContext(spec, { namespace, release }),
     chartVersion: env[hookEnv.chartVersion]?.trim() ?? '',
     ...(deadlineSeconds !== undefined ? { deadlineSeconds } : {}),
     identity: env[hookEnv.podName]?.trim() || `${hostIdentityPrefix}${hostname()}:${process.pid}`,

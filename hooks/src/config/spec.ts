@@ -1,71 +1,32 @@
-// ONLOAD_SPEC: the chart's spec values as JSON (defaults applied by Helm from values.yaml).
-// The chart's values.schema.json already validated them; this re-checks the fields the hooks
-// rely on, so a hand-made or stale Job fails with the field's name instead of misbehaving.
+// ONLOAD_SPEC: the chart's spec values as JSON (defaults applied by Helm from values.yaml), checked
+// with the validator the generator compiles from the chart's own schema, so a hand-made or stale
+// Job fails naming each bad field and what it accepts instead of misbehaving.
 import type { OnloadSpec } from '../../generated/onload-types.ts';
+import { specExpectations, validate } from '../../generated/spec-validator.ts';
 import { ConfigError } from './errors.ts';
 
 export class SpecError extends ConfigError {}
 
-type Json = unknown;
+interface SchemaError {
+  readonly instancePath: string;
+  readonly keyword: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly message?: string;
+}
+
+type Validator = ((data: unknown) => boolean) & { errors?: readonly SchemaError[] | null };
+
+const validateSpec = validate as Validator;
+const expectations: Readonly<Record<string, string>> = specExpectations;
 
 export function parseSpec(text: string, source: string): OnloadSpec {
-  let value: Json;
+  let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
     throw new SpecError(`${source} is not valid JSON: ${(e as Error).message}`);
   }
-  const problems: string[] = [];
-  const at = (path: string): Json =>
-    path.split('.').reduce<Json>((v, key) => (isObject(v) ? v[key] : undefined), value);
-  const need = (path: string, ok: (v: Json) => boolean, what: string): void => {
-    const v = at(path);
-    if (!ok(v))
-      problems.push(
-        `${path} must be ${what} (got ${v === undefined ? 'nothing' : JSON.stringify(v)})`,
-      );
-  };
-  const isInt = (min: number) => (v: Json) => Number.isInteger(v) && (v as number) >= min;
-  const isString = (v: Json): boolean => typeof v === 'string';
-  const isBool = (v: Json): boolean => typeof v === 'boolean';
-  const isStringMap = (v: Json): boolean => isObject(v) && Object.values(v).every(isString);
-
-  need(
-    'onload.version',
-    (v) =>
-      typeof v === 'string' &&
-      /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(v) &&
-      v.length <= 63,
-    'a label-safe version string',
-  );
-  need('selector', isStringMap, 'a map of node labels');
-  need('sfc.enabled', isBool, 'true or false');
-  need('upgrade.maxParallelUpgrades', isInt(1), 'an integer >= 1');
-  need(
-    'upgrade.maxUnavailable',
-    (v) =>
-      (Number.isInteger(v) && (v as number) >= 1) ||
-      (typeof v === 'string' && /^(100|[1-9][0-9]?)%$/.test(v)),
-    'an integer >= 1 or a percentage like "25%"',
-  );
-  need(
-    'upgrade.canary.nodeNames',
-    (v) => Array.isArray(v) && v.every(isString),
-    'a list of node names',
-  );
-  need('upgrade.canary.nodeSelector', isStringMap, 'a map of node labels');
-  need('upgrade.canary.pauseAfter', isBool, 'true or false');
-  for (const t of [
-    'devicePluginStopSeconds',
-    'evictionSeconds',
-    'driverReloadSeconds',
-    'validationSeconds',
-    'installSeconds',
-  ])
-    need(`upgrade.timeouts.${t}`, isInt(1), 'an integer number of seconds >= 1');
-  need('upgrade.eviction.podSelector', isString, 'a label selector string ("" for none)');
-  need('upgrade.eviction.force', isBool, 'true or false');
-  need('upgrade.failurePolicy', (v) => v === 'Stop' || v === 'Continue', '"Stop" or "Continue"');
+  const problems = specProblems(value);
   if (problems.length > 0)
     throw new SpecError(
       `${source}: ${problems.join('; ')}. Set these chart values (helm upgrade --set ...) or re-render the chart.`,
@@ -73,6 +34,57 @@ export function parseSpec(text: string, source: string): OnloadSpec {
   return value as OnloadSpec;
 }
 
-function isObject(v: Json): v is Record<string, Json> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+/** One line per bad field: `<path> must be <what it accepts> (got <value>)`. */
+export function specProblems(value: unknown): string[] {
+  if (validateSpec(value)) return [];
+  const problems = new Map<string, string>();
+  for (const error of validateSpec.errors ?? []) {
+    const path = fieldPath(error);
+    const key = path.join('.');
+    if (problems.has(key)) continue;
+    if (error.keyword === 'additionalProperties') {
+      problems.set(key, `${key} is not a setting of the chart`);
+      continue;
+    }
+    const got = valueAt(value, path);
+    const what = expectationOf(path) ?? error.message ?? 'valid';
+    problems.set(
+      key,
+      `${key || 'the spec'} must be ${what} (got ${got === undefined ? 'nothing' : JSON.stringify(got)})`,
+    );
+  }
+  return [...problems.values()];
+}
+
+function fieldPath(error: SchemaError): string[] {
+  const path = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+  const extra = error.params.missingProperty ?? error.params.additionalProperty;
+  return typeof extra === 'string' ? [...path, extra] : path;
+}
+
+/** The expectation whose path matches: `[]` matches a list index, `*` any map key. */
+function expectationOf(path: readonly string[]): string | undefined {
+  for (const [pattern, what] of Object.entries(expectations)) {
+    const parts = pattern.split('.');
+    if (
+      parts.length === path.length &&
+      parts.every(
+        (p, i) => p === path[i] || p === '*' || (p === '[]' && /^\d+$/.test(path[i] ?? '')),
+      )
+    )
+      return what;
+  }
+  return undefined;
+}
+
+function valueAt(value: unknown, path: readonly string[]): unknown {
+  let current = value;
+  for (const key of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
 }

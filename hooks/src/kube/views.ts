@@ -110,45 +110,58 @@ const harmlessWaiting = new Set(['ContainerCreating', 'PodInitializing']);
 
 export function toPodView(raw: RawPod): PodView {
   const m = raw.metadata ?? {};
-  const containers = [...(raw.spec?.initContainers ?? []), ...(raw.spec?.containers ?? [])];
-  const usesOnload = containers.some(
-    (c) =>
-      quantity(c.resources?.requests?.[onloadResource]) > 0 ||
-      quantity(c.resources?.limits?.[onloadResource]) > 0,
-  );
   const statuses = [
     ...(raw.status?.initContainerStatuses ?? []),
     ...(raw.status?.containerStatuses ?? []),
   ];
-  let trouble: string | undefined;
-  for (const s of statuses) {
-    const w = s.state?.waiting;
-    if (w?.reason && !harmlessWaiting.has(w.reason)) {
-      trouble = `${w.reason}${w.message ? `: ${w.message}` : ''}`;
-      break;
-    }
-    const t = s.state?.terminated;
-    if (t && t.exitCode !== 0 && t.exitCode !== undefined) {
-      trouble = `${t.reason ?? 'Error'} (exit ${t.exitCode})${t.message ? `: ${t.message}` : ''}`;
-    }
-  }
+  const trouble = troubleOf(statuses);
   const owner = (m.ownerReferences ?? []).find((o) => o.controller === true);
   return {
-    namespace: m.namespace ?? '',
-    name: m.name ?? '',
-    uid: m.uid ?? '',
-    nodeName: raw.spec?.nodeName ?? '',
+    ...podIdentity(raw),
     labels: { ...(m.labels ?? {}) },
     phase: raw.status?.phase ?? 'Pending',
     deleting: toMillis(m.deletionTimestamp) !== undefined,
     createdAt: toMillis(m.creationTimestamp) ?? 0,
     ready: (raw.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
-    usesOnload,
+    usesOnload: requestsOnload(raw),
     mirror: Object.hasOwn(m.annotations ?? {}, 'kubernetes.io/config.mirror'),
     restarts: statuses.reduce((sum, s) => sum + (s.restartCount ?? 0), 0),
     ...(owner ? { owner: { kind: owner.kind, name: owner.name } } : {}),
     ...(trouble !== undefined ? { trouble } : {}),
   };
+}
+
+function podIdentity(raw: RawPod): Pick<PodView, 'namespace' | 'name' | 'uid' | 'nodeName'> {
+  const m = raw.metadata ?? {};
+  return {
+    namespace: m.namespace ?? '',
+    name: m.name ?? '',
+    uid: m.uid ?? '',
+    nodeName: raw.spec?.nodeName ?? '',
+  };
+}
+
+function requestsOnload(raw: RawPod): boolean {
+  const containers = [...(raw.spec?.initContainers ?? []), ...(raw.spec?.containers ?? [])];
+  return containers.some(
+    (c) =>
+      quantity(c.resources?.requests?.[onloadResource]) > 0 ||
+      quantity(c.resources?.limits?.[onloadResource]) > 0,
+  );
+}
+
+/** The first container stuck waiting for a bad reason, else the last one that failed. */
+function troubleOf(statuses: readonly RawContainerStatus[]): string | undefined {
+  let trouble: string | undefined;
+  for (const s of statuses) {
+    const w = s.state?.waiting;
+    if (w?.reason && !harmlessWaiting.has(w.reason))
+      return `${w.reason}${w.message ? `: ${w.message}` : ''}`;
+    const t = s.state?.terminated;
+    if (t && t.exitCode !== 0 && t.exitCode !== undefined)
+      trouble = `${t.reason ?? 'Error'} (exit ${t.exitCode})${t.message ? `: ${t.message}` : ''}`;
+  }
+  return trouble;
 }
 
 type IntOrString = number | string | null | undefined;

@@ -1,18 +1,22 @@
-// What a Node's labels and annotations say about Onload on it (DESIGN §4), read without judgement.
+// The node contract's one reader and writer (docs/architecture.md, node contract): what a Node's
+// labels and annotations say about Onload on it, read without judgement, and NodeChange, the
+// typed change every planner emits, turned into label and annotation keys by nodePatch alone.
 import {
   kmmReadyLabel,
   kmmVersionLabel,
   kmmVersionReadyLabel,
   moduleNames,
   nodeAnnotation,
+  nodeAnnotationKeys,
   nodeStates,
+  type NodeAnnotationKey,
   pausedLabel,
   skipLabel,
   stateLabel,
   type ModuleKey,
   type NodeState,
 } from '../contract.ts';
-import type { NodeView } from '../kube/port.ts';
+import type { MetadataPatch, NodeView } from '../kube/port.ts';
 
 export interface ModuleFacts {
   /** Our KMM version label (the version KMM must run). */
@@ -104,4 +108,84 @@ export function formatUnloaded(modules: readonly ModuleKey[]): string {
     .sort()
     .map((m) => moduleNames[m])
     .join(',');
+}
+
+/**
+ * A change to a Node in terms of the contract; `nodePatch` alone turns it into label and
+ * annotation keys. `null` removes; an absent field leaves the node as it is.
+ */
+export interface NodeChange {
+  readonly state?: NodeState | null;
+  readonly paused?: boolean;
+  /** KMM version labels: the version KMM must run, or null to unload. */
+  readonly versions?: Readonly<Partial<Record<ModuleKey, string | null>>>;
+  /** When the current state began (ms). */
+  readonly since?: number;
+  /** The version the node is heading to. */
+  readonly target?: string;
+  /** Why the node failed; null clears reason and message. */
+  readonly failure?: { readonly reason: string; readonly message: string } | null;
+  /** Modules seen unloaded in this reload; null clears. */
+  readonly unloaded?: readonly ModuleKey[] | null;
+  /** When the one KMM worker-pod retry happened (ms); null clears. */
+  readonly retried?: number | null;
+}
+
+type Ops = Record<string, string | null>;
+
+export function nodePatch(
+  change: NodeChange,
+  namespace: string,
+): { readonly labels: Ops; readonly annotations: Ops } {
+  const labels: Ops = {};
+  const annotations: Ops = {};
+  const note = (key: NodeAnnotationKey, value: string | null | undefined): void => {
+    if (value !== undefined) annotations[nodeAnnotation(namespace, key)] = value;
+  };
+  if (change.state !== undefined) labels[stateLabel(namespace)] = change.state;
+  if (change.paused !== undefined) labels[pausedLabel(namespace)] = change.paused ? 'true' : null;
+  for (const m of Object.keys(change.versions ?? {}) as ModuleKey[]) {
+    const version = change.versions?.[m];
+    if (version !== undefined) labels[kmmVersionLabel(namespace, moduleNames[m])] = version;
+  }
+  note('since', change.since === undefined ? undefined : formatTime(change.since));
+  note('target', change.target);
+  note('reason', change.failure === undefined ? undefined : (change.failure?.reason ?? null));
+  note('message', change.failure === undefined ? undefined : (change.failure?.message ?? null));
+  if (change.unloaded !== undefined)
+    note('unloaded', change.unloaded === null ? null : formatUnloaded(change.unloaded));
+  if (change.retried !== undefined)
+    note('retried', change.retried === null ? null : formatTime(change.retried));
+  return { labels, annotations };
+}
+
+export function isEmptyChange(change: NodeChange): boolean {
+  return Object.values(change).every((v) => v === undefined);
+}
+
+/** Every label key of ours on a node (what uninstall and leaving the selector remove). */
+export function ourLabelKeys(namespace: string): string[] {
+  return [
+    kmmVersionLabel(namespace, moduleNames.onload),
+    kmmVersionLabel(namespace, moduleNames.sfc),
+    stateLabel(namespace),
+    pausedLabel(namespace),
+  ];
+}
+
+/** The patch that removes every key of ours from the node, or undefined when it has none. */
+export function cleanupPatch(node: NodeView, namespace: string): MetadataPatch | undefined {
+  const labels = Object.fromEntries(
+    ourLabelKeys(namespace)
+      .filter((k) => Object.hasOwn(node.labels, k))
+      .map((k) => [k, null]),
+  );
+  const annotations = Object.fromEntries(
+    nodeAnnotationKeys
+      .map((k) => nodeAnnotation(namespace, k))
+      .filter((k) => Object.hasOwn(node.annotations, k))
+      .map((k) => [k, null]),
+  );
+  if (Object.keys(labels).length === 0 && Object.keys(annotations).length === 0) return undefined;
+  return { labels, annotations };
 }

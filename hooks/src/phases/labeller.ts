@@ -2,8 +2,7 @@
 // Modules, and applies planLabeller's decisions whenever something changes. Runs until SIGTERM.
 import { kmmVersionLabel, moduleNames } from '../contract.ts';
 import type { ModuleView, NodeView } from '../kube/port.ts';
-import { format, fromMap } from '../kube/selectors.ts';
-import { planLabeller } from '../planner/labeller.ts';
+import { planLabeller, type LabellerPatch } from '../planner/labeller.ts';
 import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.ts';
 import { runGrouped } from '../runtime/grouped.ts';
 import { asSink, Changes, Store } from '../runtime/store.ts';
@@ -16,7 +15,7 @@ const patchParallel = 8;
 export async function runLabeller(ctx: PhaseContext): Promise<PhaseResult> {
   const { port, config, log, clock, run } = ctx;
   const ns = config.namespace;
-  const selector = format(fromMap(config.spec.selector));
+  const selector = config.nodeSelector;
   const changes = new Changes();
   const selected = new Store<NodeView>(
     (n) => n.name,
@@ -75,36 +74,45 @@ export async function runLabeller(ctx: PhaseContext): Promise<PhaseResult> {
       labelled: labelled.values(),
       modules: { ...(onload ? { onload } : {}), ...(sfc ? { sfc } : {}) },
     });
-    const retry = { needed: false };
-    // Nodes that join together (a node pool scaling up) are labelled a few at a time.
-    await runGrouped(
-      patches,
-      (p) => p.node,
-      patchParallel,
-      async (p) => {
-        try {
-          const result = await port.patchNode(p.node, p.patch, p.resourceVersion);
-          if (result.kind === 'patched') {
-            selected.upsert(result.object);
-            labelled.upsert(result.object);
-            log.info(`node ${p.node}: ${p.why}`, { node: p.node, patch: p.patch });
-          } else {
-            retry.needed = true;
-            log.debug(`node ${p.node} changed meanwhile; deciding again`, { node: p.node });
-          }
-        } catch (e) {
-          retry.needed = true;
-          log.warn(`node ${p.node}: could not update its labels (${p.why}); retrying`, {
-            error: e,
-          });
-        }
-      },
-    );
-    if (retry.needed)
+    if (await applyPatches(ctx, patches, [selected, labelled]))
       setTimeout(() => {
         changes.notify();
       }, retryMs).unref();
   }
   abort.abort();
   return { exitCode: exitCodes.ok, message: 'labeller stopped' };
+}
+
+/** Applies the labeller's patches, a few nodes at once; true when some must be tried again. */
+async function applyPatches(
+  ctx: PhaseContext,
+  patches: readonly LabellerPatch[],
+  stores: readonly Store<NodeView>[],
+): Promise<boolean> {
+  const { port, log } = ctx;
+  let retry = false;
+  // Nodes that join together (a node pool scaling up) are labelled a few at a time.
+  await runGrouped(
+    patches,
+    (p) => p.node,
+    patchParallel,
+    async (p) => {
+      try {
+        const result = await port.patchNode(p.node, p.patch, p.resourceVersion);
+        if (result.kind === 'patched') {
+          for (const store of stores) store.upsert(result.object);
+          log.info(`node ${p.node}: ${p.why}`, { node: p.node, patch: p.patch });
+        } else {
+          retry = true;
+          log.debug(`node ${p.node} changed meanwhile; deciding again`, { node: p.node });
+        }
+      } catch (e) {
+        retry = true;
+        log.warn(`node ${p.node}: could not update its labels (${p.why}); retrying`, {
+          error: e,
+        });
+      }
+    },
+  );
+  return retry;
 }

@@ -3,15 +3,14 @@
 // until KMM reports the modules unloaded, warning about nodes where it does not.
 import { kmmReadyLabel, moduleNames, rolloutLeaseName } from '../contract.ts';
 import type { NodeView } from '../kube/port.ts';
-import { cleanupPatch, ourLabelKeys } from '../planner/cleanup.ts';
-import { policyFromSpec } from '../planner/policy.ts';
+import { cleanupPatch, ourLabelKeys } from '../model/node-facts.ts';
 import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.ts';
 import { asSink, Changes, Store } from '../runtime/store.ts';
 
 export async function runPostDelete(ctx: PhaseContext): Promise<PhaseResult> {
   const { port, config, log, clock, run } = ctx;
   const ns = config.namespace;
-  const policy = policyFromSpec(config.spec, { namespace: ns, release: config.release });
+  const { policy } = config;
   const byName = new Map<string, NodeView>();
   for (const key of ourLabelKeys(ns))
     for (const n of await port.listNodes(key)) byName.set(n.name, n);

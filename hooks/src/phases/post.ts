@@ -2,13 +2,13 @@
 // labels differ from the desired version go through the per-node procedure in policy order; nodes
 // already at it are waited on until they serve (install). Everything is derived from cluster state.
 import { moduleNames } from '../contract.ts';
+import type { OnloadStatus } from '../../generated/onload-types.ts';
 import type { ModuleView } from '../kube/port.ts';
-import { format, fromMap } from '../kube/selectors.ts';
 import { formatDuration } from '../model/duration.ts';
 import { readNodeFacts } from '../model/node-facts.ts';
 import { labelsAtTarget } from '../planner/driver.ts';
 import { checkImages } from '../planner/images.ts';
-import { policyFromSpec, worstCaseSeconds, type Policy } from '../planner/policy.ts';
+import { worstCaseSeconds, type Policy } from '../planner/policy.ts';
 import { planRollout } from '../planner/rollout.ts';
 import { computeStatus, type RolloutRecord } from '../planner/status.ts';
 import type { Outcome, RolloutPlan } from '../planner/types.ts';
@@ -32,13 +32,10 @@ const maxPaceMs = 200;
 
 export async function runPost(ctx: PhaseContext): Promise<PhaseResult> {
   const { config, log, clock, run } = ctx;
-  const policy = policyFromSpec(config.spec, {
-    namespace: config.namespace,
-    release: config.release,
-  });
+  const { policy } = config;
   const version = policy.desiredVersion;
   log.info(
-    `post: onload ${version} on nodes matching ${format(fromMap(config.spec.selector)) || '(all nodes)'} in namespace ${config.namespace}`,
+    `post: onload ${version} on nodes matching ${config.nodeSelector || '(all nodes)'} in namespace ${config.namespace}`,
   );
   const worst = worstCaseSeconds(policy.timeouts);
   if (Number.isFinite(run.deadlineAt) && run.startedAt + worst * 1000 > run.deadlineAt) {
@@ -79,12 +76,19 @@ export async function runPost(ctx: PhaseContext): Promise<PhaseResult> {
   }
 }
 
-async function rollout(
-  ctx: PhaseContext,
-  policy: Policy,
-  world: RolloutWorld,
-  lease: RolloutLease,
-): Promise<PhaseResult> {
+/** What a rollout run reports through: Events, the Onload status, progress lines. */
+interface Reporting {
+  readonly events: EventRecorder;
+  readonly statusWriter: StatusWriter;
+  readonly progress: Progress;
+  readonly record: RolloutRecord | undefined;
+  readonly statusOf: (
+    plan: Pick<RolloutPlan, 'reports' | 'failures' | 'outcome'>,
+    line: string,
+  ) => OnloadStatus;
+}
+
+function reporting(ctx: PhaseContext, policy: Policy, world: RolloutWorld): Reporting {
   const { port, config, log, clock, run } = ctx;
   const version = policy.desiredVersion;
   const cr = world.onload.get('cr');
@@ -109,8 +113,7 @@ async function rollout(
     title: record ? `onload ${record.fromVersion ?? '?'} → ${version}` : `onload ${version}`,
     parallel: policy.maxParallel,
   });
-  const executor = Executor.forPhase(ctx, world, events);
-  const statusOf = (plan: Pick<RolloutPlan, 'reports' | 'failures' | 'outcome'>, line: string) =>
+  const statusOf: Reporting['statusOf'] = (plan, line) =>
     computeStatus({
       now: clock.now(),
       desiredVersion: version,
@@ -120,29 +123,20 @@ async function rollout(
       ...(record ? { rollout: record } : {}),
       progress: line,
     });
+  return { events, statusWriter, progress, record, statusOf };
+}
 
-  if (record) {
-    log.info(
-      `rollout ${record.fromVersion ?? '?'} → ${version}: ${world.nodes.values().length} selected node(s)`,
-    );
-    if (record.startedAt === run.startedAt)
-      await events.onload(`rollout to onload ${version} started`, false, 'RolloutStarted');
-    const gate = await waitForImages(ctx, world, policy);
-    if (gate) {
-      const outcome: Outcome = {
-        kind: 'blocked',
-        left: world.nodes.values().length,
-        message: gate.message,
-      };
-      await statusWriter.write(
-        statusOf({ reports: [], failures: [], outcome }, gate.message),
-        true,
-      );
-      await events.onload(gate.message, true, 'RolloutFailed');
-      return gate;
-    }
-  }
-
+async function rollout(
+  ctx: PhaseContext,
+  policy: Policy,
+  world: RolloutWorld,
+  lease: RolloutLease,
+): Promise<PhaseResult> {
+  const r = reporting(ctx, policy, world);
+  const refused = r.record ? await beginRollout(ctx, policy, world, r, r.record) : undefined;
+  if (refused) return refused;
+  const executor = Executor.forPhase(ctx, world, r.events);
+  const { clock, run } = ctx;
   for (;;) {
     const now = clock.now();
     const snapshot = world.snapshot(now, {
@@ -155,12 +149,12 @@ async function rollout(
     world.watchNodePods(plan.watchPods);
     if (plan.fetchNmc.length > 0 && (await world.fetchNmc(plan.fetchNmc))) continue;
     const result = await executor.run(plan.actions);
-    const line = progress.report(plan);
+    const line = r.progress.report(plan);
     const important =
       result.transitions.some((t) => t.to === 'upgrade-failed' || t.to === 'upgrade-done') ||
       plan.outcome !== undefined;
-    await statusWriter.write(statusOf(plan, line), important);
-    if (plan.outcome && result.conflicts === 0) return finish(ctx, plan.outcome, events, lease);
+    await r.statusWriter.write(r.statusOf(plan, line), important);
+    if (plan.outcome && result.conflicts === 0) return finish(ctx, plan.outcome, r.events, lease);
     if (plan.actions.length > 0) await clock.sleep(100);
     else if (planMs > 0) await clock.sleep(Math.min(maxPaceMs, planMs * paceFactor));
     await world.changes.wait(
@@ -168,6 +162,35 @@ async function rollout(
       () => clock.now(),
     );
   }
+}
+
+/** Announces a rollout and waits for its images; the result when no node may be touched. */
+async function beginRollout(
+  ctx: PhaseContext,
+  policy: Policy,
+  world: RolloutWorld,
+  r: Reporting,
+  record: RolloutRecord,
+): Promise<PhaseResult | undefined> {
+  const version = policy.desiredVersion;
+  ctx.log.info(
+    `rollout ${record.fromVersion ?? '?'} → ${version}: ${world.nodes.values().length} selected node(s)`,
+  );
+  if (record.startedAt === ctx.run.startedAt)
+    await r.events.onload(`rollout to onload ${version} started`, false, 'RolloutStarted');
+  const gate = await waitForImages(ctx, world, policy);
+  if (!gate) return undefined;
+  const outcome: Outcome = {
+    kind: 'blocked',
+    left: world.nodes.values().length,
+    message: gate.message,
+  };
+  await r.statusWriter.write(
+    r.statusOf({ reports: [], failures: [], outcome }, gate.message),
+    true,
+  );
+  await r.events.onload(gate.message, true, 'RolloutFailed');
+  return gate;
 }
 
 async function finish(

@@ -4,10 +4,8 @@
 // ServiceAccount still exist. See planner/drain.ts.
 import { kmmVersionLabel, moduleNames } from '../contract.ts';
 import type { NodeView } from '../kube/port.ts';
-import { format, fromMap } from '../kube/selectors.ts';
 import { podKey } from '../model/pods.ts';
 import { planDrain, planRestore } from '../planner/drain.ts';
-import { policyFromSpec } from '../planner/policy.ts';
 import { EventRecorder } from '../runtime/events.ts';
 import { Executor } from '../runtime/executor.ts';
 import { holdRolloutLease } from './hold-lease.ts';
@@ -16,11 +14,7 @@ import { asSink, Store } from '../runtime/store.ts';
 import { RolloutWorld } from '../runtime/world.ts';
 
 export async function runPreDelete(ctx: PhaseContext): Promise<PhaseResult> {
-  const { port, config, log, clock, run } = ctx;
-  const policy = policyFromSpec(config.spec, {
-    namespace: config.namespace,
-    release: config.release,
-  });
+  const { port, config, run } = ctx;
   const held = await holdRolloutLease(ctx, {
     marginMs: 30_000,
     whenHeld: 'nothing was changed. Uninstall again once it has finished.',
@@ -40,92 +34,113 @@ export async function runPreDelete(ctx: PhaseContext): Promise<PhaseResult> {
     world.changes.notify();
   });
   try {
-    port.watchNodes(format(fromMap(config.spec.selector)), asSink(world.nodes), abort.signal);
+    port.watchNodes(config.nodeSelector, asSink(world.nodes), abort.signal);
     port.watchNodes(
       kmmVersionLabel(config.namespace, moduleNames.onload),
       asSink(labelled),
       abort.signal,
     );
-    const events = new EventRecorder(
-      port,
-      { namespace: config.namespace, crName: config.crName, identity: config.identity },
-      log,
-    );
-    const executor = Executor.forPhase(ctx, world, events);
-    const startedAt = clock.now();
-    let announced = new Set<string>();
-    let warned = false;
-    // A refused uninstall resumes the device plugin where the driver is untouched; a patch that
-    // lost a race (409) is planned again from the node's fresh state.
-    const restoreService = async (current: () => Map<string, NodeView>): Promise<void> => {
-      for (let attempt = 0; attempt < 10; attempt += 1) {
-        const restore = planRestore([...current().values()], config.namespace);
-        if (restore.length === 0) return;
-        await executor.run(restore);
-        await world.changes.wait(clock.now() + 2_000, () => clock.now());
-      }
-    };
-    for (;;) {
-      const now = clock.now();
-      if (!world.nodes.synced || !labelled.synced) {
-        await world.changes.wait(now + 30_000, () => clock.now());
-        continue;
-      }
-      const nodes = newest([...labelled.values(), ...world.nodes.values()]);
-      if (!warned) {
-        log.warn(
-          `UNINSTALL: removing Onload from ${nodes.size} node(s): pausing the device plugin, evicting every pod that uses amd.com/onload${
-            policy.eviction.extra ? ` or matches "${config.spec.upgrade.eviction.podSelector}"` : ''
-          }, then unloading the driver`,
-        );
-        warned = true;
-      }
-      world.watchNodePods([...nodes.keys()]);
-      const snapshot = world.snapshot(now, {
-        runStartedAt: startedAt,
-        deadlineAt: run.deadlineAt,
-        stopping: run.stopping,
-      });
-      const plan = planDrain({
-        now,
-        startedAt,
-        policy,
-        nodes: [...nodes.values()],
-        nodePods: snapshot.nodePods,
-        evictions: world.evictions,
-      });
-      const pending = [...plan.remaining.values()].flat().map(podKey);
-      const fresh = pending.filter((k) => !announced.has(k));
-      if (fresh.length > 0)
-        log.warn(`UNINSTALL: evicting ${fresh.length} pod(s) using Onload: ${fresh.join(', ')}`);
-      announced = new Set([...announced, ...pending]);
-      if (plan.failure) {
-        await restoreService(() => newest([...labelled.values(), ...world.nodes.values()]));
-        log.error(plan.failure);
-        return { exitCode: exitCodes.failed, message: plan.failure };
-      }
-      if (plan.done) {
-        const evicted = announced.size > 0 ? `${announced.size} pod(s) evicted; ` : '';
-        if (plan.warning) log.warn(plan.warning);
-        const message = `${evicted}no pod uses Onload on ${nodes.size} node(s)${plan.warning ? `; ${plan.warning}` : ' and KMM unloaded the driver'}`;
-        log.info(message);
-        return { exitCode: exitCodes.ok, message };
-      }
-      if (run.stopping)
-        return {
-          exitCode: exitCodes.stopped,
-          message: 'stopped on SIGTERM; pods may still use Onload',
-        };
-      await executor.run(plan.actions);
-      await world.changes.wait(
-        Math.min(plan.wakeAt ?? Number.POSITIVE_INFINITY, now + 30_000),
-        () => clock.now(),
-      );
-    }
+    return await uninstall(ctx, world, labelled);
   } finally {
     abort.abort();
     world.stop();
     await lease.release();
+  }
+}
+
+/** Pause, evict and unload, round by round, until done, refused or stopped. */
+async function uninstall(
+  ctx: PhaseContext,
+  world: RolloutWorld,
+  labelled: Store<NodeView>,
+): Promise<PhaseResult> {
+  const { port, config, log, clock, run } = ctx;
+  const { policy } = config;
+  const events = new EventRecorder(
+    port,
+    { namespace: config.namespace, crName: config.crName, identity: config.identity },
+    log,
+  );
+  const executor = Executor.forPhase(ctx, world, events);
+  const startedAt = clock.now();
+  let announced = new Set<string>();
+  let warned = false;
+  for (;;) {
+    const now = clock.now();
+    if (!world.nodes.synced || !labelled.synced) {
+      await world.changes.wait(now + 30_000, () => clock.now());
+      continue;
+    }
+    const nodes = newest([...labelled.values(), ...world.nodes.values()]);
+    if (!warned) {
+      log.warn(
+        `UNINSTALL: removing Onload from ${nodes.size} node(s): pausing the device plugin, evicting every pod that uses amd.com/onload${
+          policy.eviction.extra ? ` or matches "${config.spec.upgrade.eviction.podSelector}"` : ''
+        }, then unloading the driver`,
+      );
+      warned = true;
+    }
+    world.watchNodePods([...nodes.keys()]);
+    const snapshot = world.snapshot(now, {
+      runStartedAt: startedAt,
+      deadlineAt: run.deadlineAt,
+      stopping: run.stopping,
+    });
+    const plan = planDrain({
+      now,
+      startedAt,
+      policy,
+      nodes: [...nodes.values()],
+      nodePods: snapshot.nodePods,
+      evictions: world.evictions,
+    });
+    const pending = [...plan.remaining.values()].flat().map(podKey);
+    const fresh = pending.filter((k) => !announced.has(k));
+    if (fresh.length > 0)
+      log.warn(`UNINSTALL: evicting ${fresh.length} pod(s) using Onload: ${fresh.join(', ')}`);
+    announced = new Set([...announced, ...pending]);
+    if (plan.failure) {
+      await restoreService(ctx, world, executor, () =>
+        newest([...labelled.values(), ...world.nodes.values()]),
+      );
+      log.error(plan.failure);
+      return { exitCode: exitCodes.failed, message: plan.failure };
+    }
+    if (plan.done) {
+      const evicted = announced.size > 0 ? `${announced.size} pod(s) evicted; ` : '';
+      if (plan.warning) log.warn(plan.warning);
+      const message = `${evicted}no pod uses Onload on ${nodes.size} node(s)${plan.warning ? `; ${plan.warning}` : ' and KMM unloaded the driver'}`;
+      log.info(message);
+      return { exitCode: exitCodes.ok, message };
+    }
+    if (run.stopping)
+      return {
+        exitCode: exitCodes.stopped,
+        message: 'stopped on SIGTERM; pods may still use Onload',
+      };
+    await executor.run(plan.actions);
+    await world.changes.wait(Math.min(plan.wakeAt ?? Number.POSITIVE_INFINITY, now + 30_000), () =>
+      clock.now(),
+    );
+  }
+}
+
+/**
+ * A refused uninstall resumes the device plugin where the driver is untouched; a patch that lost
+ * a race (409) is planned again from the node's fresh state.
+ */
+async function restoreService(
+  ctx: PhaseContext,
+  world: RolloutWorld,
+  executor: Executor,
+  current: () => Map<string, NodeView>,
+): Promise<void> {
+  const { clock, config } = ctx;
+  for (let attempt = 0; attempt < 10; attempt += 1) {
+    const restore = planRestore([...current().values()], config.namespace);
+    if (restore.length === 0) return;
+    await executor.run(restore);
+    await world.changes.wait(clock.now() + 2_000, () => clock.now());
   }
 }
 

@@ -3,12 +3,12 @@
 // change (nodes without any get the new version). Touches nothing when a check fails.
 import { moduleNames } from '../contract.ts';
 import type { KubePort, NodeView } from '../kube/port.ts';
-import { format, fromMap } from '../kube/selectors.ts';
+import { format } from '../kube/selectors.ts';
 import { readNodeFacts } from '../model/node-facts.ts';
 import { consumers, isTerminal } from '../model/pods.ts';
 import { labelsAtTarget } from '../planner/driver.ts';
 import { freezeNode, inRollout, type LabelVersions } from '../planner/freeze.ts';
-import { policyFromSpec, type Policy } from '../planner/policy.ts';
+import type { Policy } from '../planner/policy.ts';
 import {
   operatorDeploymentName,
   operatorManagedBy,
@@ -21,12 +21,8 @@ import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.t
 
 export async function runPre(ctx: PhaseContext): Promise<PhaseResult> {
   const { port, config, log, run } = ctx;
-  const policy = policyFromSpec(config.spec, {
-    namespace: config.namespace,
-    release: config.release,
-  });
+  const { policy, nodeSelector: selector } = config;
   const version = policy.desiredVersion;
-  const selector = format(fromMap(config.spec.selector));
   log.info(
     `pre: preflight and freeze for onload ${version} on nodes matching ${selector || '(all nodes)'}`,
   );

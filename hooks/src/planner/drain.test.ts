@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { kmmVersionLabel, pausedLabel } from '../contract.ts';
-import { consumer, node, ns, policy, t0 } from '../testing/fixtures.ts';
+import { consumer, expanded, node, ns, policy, t0 } from '../testing/fixtures.ts';
 import { planDrain, planRestore, type DrainInput } from './drain.ts';
 import type { Action } from './types.ts';
 
@@ -10,7 +10,7 @@ const p = policy({
 const app = consumer('app', 'a');
 const base = { now: t0, startedAt: t0, policy: p, evictions: new Map() };
 const patches = (actions: readonly Action[]) =>
-  actions.flatMap((a) => (a.kind === 'patch-node' ? [[a.node, a.labels]] : []));
+  expanded(actions).flatMap((a) => (a.kind === 'patch-node' ? [[a.node, a.labels]] : []));
 
 describe('pre-delete drain', () => {
   it('pauses nodes first', () => {

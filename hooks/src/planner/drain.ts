@@ -5,11 +5,10 @@
 // sfc label removed → sfc unloaded.
 // Evictions are bounded by devicePluginStop + eviction timeouts (`force` deletes the rest);
 // unloading by driverReloadSeconds more, after which the nodes are reported, not failed.
-import { kmmVersionLabel, moduleNames, pausedLabel } from '../contract.ts';
 import type { NodeView, PodView } from '../kube/port.ts';
-import { readNodeFacts } from '../model/node-facts.ts';
+import { readNodeFacts, type NodeChange } from '../model/node-facts.ts';
 import { consumers, podKey } from '../model/pods.ts';
-import { nextEvictionAt } from './node-rollout.ts';
+import { nextEvictionAt } from './node-evict.ts';
 import type { Policy } from './policy.ts';
 import type { Action, EvictionRecord } from './types.ts';
 
@@ -37,118 +36,156 @@ export interface DrainPlan {
   readonly wakeAt?: number;
 }
 
-export function planDrain(input: DrainInput): DrainPlan {
-  const { now, policy, evictions } = input;
+interface Limits {
+  /** Evictions end (devicePluginStop + eviction timeouts from the start). */
+  readonly evict: number;
+  /** Forced deletions end (one more eviction timeout). */
+  readonly force: number;
+  /** Unloading ends (driverReload timeout after the evictions or deletions). */
+  readonly unload: number;
+}
+
+function limitsOf(input: DrainInput): Limits {
+  const { policy } = input;
   const t = policy.timeouts;
-  const evictLimit = input.startedAt + (t.devicePluginStopSeconds + t.evictionSeconds) * 1000;
-  const forceLimit = evictLimit + t.evictionSeconds * 1000;
-  const unloadLimit =
-    (policy.eviction.force ? forceLimit : evictLimit) + t.driverReloadSeconds * 1000;
-  const ns = policy.namespace;
-  const remaining = new Map<string, readonly PodView[]>();
-  const unloading: string[] = [];
-  const actions: Action[] = [];
-  let observed = true;
-  let wakeAt: number | undefined = [evictLimit, forceLimit, unloadLimit].find(
-    (limit) => limit > now,
-  );
-  const wake = (at: number): void => {
-    wakeAt = Math.min(wakeAt ?? at, at);
+  const evict = input.startedAt + (t.devicePluginStopSeconds + t.evictionSeconds) * 1000;
+  const force = evict + t.evictionSeconds * 1000;
+  const unload = (policy.eviction.force ? force : evict) + t.driverReloadSeconds * 1000;
+  return { evict, force, unload };
+}
+
+/** What one round found on the nodes. */
+interface Found {
+  readonly remaining: Map<string, readonly PodView[]>;
+  readonly unloading: string[];
+  readonly actions: Action[];
+  /** Every node paused and its pods observed. */
+  observed: boolean;
+  wakeAt: number | undefined;
+}
+
+export function planDrain(input: DrainInput): DrainPlan {
+  const { now, policy } = input;
+  const limits = limitsOf(input);
+  const found: Found = {
+    remaining: new Map(),
+    unloading: [],
+    actions: [],
+    observed: true,
+    wakeAt: [limits.evict, limits.force, limits.unload].find((limit) => limit > now),
   };
-
-  for (const node of input.nodes) {
-    const f = readNodeFacts(node, ns);
-    if (!f.paused) {
-      actions.push(patch(node, { [pausedLabel(ns)]: 'true' }, 'pause for the uninstall'));
-      observed = false;
-      continue;
-    }
-    const pods = input.nodePods.get(node.name);
-    if (pods === undefined) {
-      observed = false;
-      continue;
-    }
-    const left = consumers(pods, node.name, policy.eviction.extra);
-    if (left.length > 0) {
-      remaining.set(node.name, left);
-      for (const pod of left) {
-        if (pod.deleting) continue;
-        const target = { namespace: pod.namespace, name: pod.name, uid: pod.uid };
-        const record = evictions.get(pod.uid);
-        if (now >= evictLimit && policy.eviction.force) {
-          if (record?.outcome !== 'deleted')
-            actions.push({
-              kind: 'delete-pod',
-              node: node.name,
-              pod: target,
-              why: 'uninstall: upgrade.eviction.force after the eviction timeout',
-            });
-          continue;
-        }
-        const retryAt = nextEvictionAt(record, now);
-        if (retryAt <= now) actions.push({ kind: 'evict', node: node.name, pod: target });
-        else wake(retryAt);
-      }
-      continue;
-    }
-    const { onload, sfc } = f.modules;
-    if (onload.label !== undefined || onload.ready || sfc.label !== undefined || sfc.ready)
-      unloading.push(node.name);
-  }
-
-  const evicted = observed && remaining.size === 0;
+  for (const node of input.nodes) drainNode(input, limits, node, found);
+  const { remaining, unloading } = found;
+  const evicted = found.observed && remaining.size === 0;
   // All or nothing: no driver is unloaded until no pod uses Onload on any node, so an uninstall
   // refused for pods that cannot be evicted leaves every driver in place.
-  if (evicted) {
-    for (const node of input.nodes) {
-      const { onload, sfc } = readNodeFacts(node, ns).modules;
-      if (onload.label !== undefined)
-        actions.push(
-          patch(node, { [kmmVersionLabel(ns, moduleNames.onload)]: null }, 'unload onload'),
-        );
-      else if (!onload.ready && sfc.label !== undefined)
-        actions.push(patch(node, { [kmmVersionLabel(ns, moduleNames.sfc)]: null }, 'unload sfc'));
-    }
-  }
-  const overdue = policy.eviction.force ? now >= forceLimit : now >= evictLimit;
-  if (observed && remaining.size > 0 && overdue) {
-    const list = [...remaining.values()]
-      .flat()
-      .map((p) => {
-        const r = evictions.get(p.uid);
-        const why = p.deleting
-          ? 'terminating'
-          : r?.outcome === 'blocked'
-            ? `blocked by PodDisruptionBudget ${r.budgets?.join(', ') || '(unknown)'}`
-            : (r?.message ?? 'not evicted');
-        return `${podKey(p)} on ${p.nodeName} (${why})`;
-      })
-      .join(', ');
-    const restore = planRestore(input.nodes, ns);
+  if (evicted) found.actions.push(...unloadActions(input.nodes, policy.namespace));
+  const overdue = policy.eviction.force ? now >= limits.force : now >= limits.evict;
+  if (found.observed && remaining.size > 0 && overdue) {
     return {
       actions: [],
       remaining,
       unloading,
       done: false,
-      failure: `pods using amd.com/onload could not be evicted before uninstalling the driver: ${list}. Nothing was uninstalled${restore.length > 0 ? `; the device plugin returns to ${restore.length} node(s)` : ''}. Move them away (or relax their PodDisruptionBudgets, or set upgrade.eviction.force=true) and uninstall again; helm uninstall --no-hooks skips this and unloads the driver under them.`,
+      failure: refusal(input, remaining),
     };
   }
-  if (evicted && unloading.length > 0 && now >= unloadLimit) {
+  if (evicted && unloading.length > 0 && now >= limits.unload) {
     return {
       actions: [],
       remaining,
       unloading,
       done: true,
-      warning: `KMM did not unload onload/sfc within ${t.driverReloadSeconds}s on ${unloading.join(', ')}; deleting the Modules retries it (check the KMM worker pods in ${ns})`,
+      warning: `KMM did not unload onload/sfc within ${policy.timeouts.driverReloadSeconds}s on ${unloading.join(', ')}; deleting the Modules retries it (check the KMM worker pods in ${policy.namespace})`,
     };
   }
   return {
-    actions,
+    actions: found.actions,
     remaining,
     unloading,
-    done: evicted && unloading.length === 0 && actions.length === 0,
-    ...(wakeAt !== undefined ? { wakeAt } : {}),
+    done: evicted && unloading.length === 0 && found.actions.length === 0,
+    ...(found.wakeAt !== undefined ? { wakeAt: found.wakeAt } : {}),
   };
+}
+
+/** Pause the node, else evict (or, when forced and late, delete) its consumers, else note its driver. */
+function drainNode(input: DrainInput, limits: Limits, node: NodeView, found: Found): void {
+  const { policy } = input;
+  const ns = policy.namespace;
+  const f = readNodeFacts(node, ns);
+  if (!f.paused) {
+    found.actions.push(patch(node, { paused: true }, 'pause for the uninstall'));
+    found.observed = false;
+    return;
+  }
+  const pods = input.nodePods.get(node.name);
+  if (pods === undefined) {
+    found.observed = false;
+    return;
+  }
+  const left = consumers(pods, node.name, policy.eviction.extra);
+  if (left.length > 0) {
+    found.remaining.set(node.name, left);
+    for (const pod of left) if (!pod.deleting) removePod(input, limits, node, pod, found);
+    return;
+  }
+  const { onload, sfc } = f.modules;
+  if (onload.label !== undefined || onload.ready || sfc.label !== undefined || sfc.ready)
+    found.unloading.push(node.name);
+}
+
+function removePod(
+  input: DrainInput,
+  limits: Limits,
+  node: NodeView,
+  pod: PodView,
+  found: Found,
+): void {
+  const { now, policy, evictions } = input;
+  const target = { namespace: pod.namespace, name: pod.name, uid: pod.uid };
+  const record = evictions.get(pod.uid);
+  if (now >= limits.evict && policy.eviction.force) {
+    if (record?.outcome !== 'deleted')
+      found.actions.push({
+        kind: 'delete-pod',
+        node: node.name,
+        pod: target,
+        why: 'uninstall: upgrade.eviction.force after the eviction timeout',
+      });
+    return;
+  }
+  const retryAt = nextEvictionAt(record, now);
+  if (retryAt <= now) found.actions.push({ kind: 'evict', node: node.name, pod: target });
+  else found.wakeAt = Math.min(found.wakeAt ?? retryAt, retryAt);
+}
+
+/** Per node: onload's label goes first; sfc's once onload is unloaded. */
+function unloadActions(nodes: readonly NodeView[], ns: string): Action[] {
+  return nodes.flatMap((node) => {
+    const { onload, sfc } = readNodeFacts(node, ns).modules;
+    if (onload.label !== undefined)
+      return [patch(node, { versions: { onload: null } }, 'unload onload')];
+    if (!onload.ready && sfc.label !== undefined)
+      return [patch(node, { versions: { sfc: null } }, 'unload sfc')];
+    return [];
+  });
+}
+
+function refusal(input: DrainInput, remaining: ReadonlyMap<string, readonly PodView[]>): string {
+  const list = [...remaining.values()]
+    .flat()
+    .map((p) => {
+      const r = input.evictions.get(p.uid);
+      const why = p.deleting
+        ? 'terminating'
+        : r?.outcome === 'blocked'
+          ? `blocked by PodDisruptionBudget ${r.budgets?.join(', ') || '(unknown)'}`
+          : (r?.message ?? 'not evicted');
+      return `${podKey(p)} on ${p.nodeName} (${why})`;
+    })
+    .join(', ');
+  const restore = planRestore(input.nodes, input.policy.namespace);
+  return `pods using amd.com/onload could not be evicted before uninstalling the driver: ${list}. Nothing was uninstalled${restore.length > 0 ? `; the device plugin returns to ${restore.length} node(s)` : ''}. Move them away (or relax their PodDisruptionBudgets, or set upgrade.eviction.force=true) and uninstall again; helm uninstall --no-hooks skips this and unloads the driver under them.`;
 }
 
 /**
@@ -161,18 +198,17 @@ export function planRestore(nodes: readonly NodeView[], ns: string): Action[] {
     const untouched = f.modules.onload.label !== undefined;
     const rolloutOwned = f.state !== undefined && f.state !== 'upgrade-done';
     return f.paused && untouched && !rolloutOwned
-      ? [patch(node, { [pausedLabel(ns)]: null }, 'uninstall refused: resume the device plugin')]
+      ? [patch(node, { paused: false }, 'uninstall refused: resume the device plugin')]
       : [];
   });
 }
 
-function patch(node: NodeView, labels: Record<string, string | null>, note: string): Action {
+function patch(node: NodeView, change: NodeChange, note: string): Action {
   return {
     kind: 'patch-node',
     node: node.name,
     resourceVersion: node.resourceVersion,
-    labels,
-    annotations: {},
+    change,
     note,
   };
 }

@@ -90,3 +90,17 @@ export function checkServices(
   if (node.onloadAllocatable <= 0) missing.push('amd.com/onload not allocatable');
   return { ok: missing.length === 0, missing, stale };
 }
+
+/** What KMM has still to load for the desired version on this node, for humans ([] when loaded). */
+export function driverMissing(facts: NodeFacts, policy: Policy): string[] {
+  const v = policy.desiredVersion;
+  const missing: string[] = [];
+  const modules = policy.sfcEnabled ? (['sfc', 'onload'] as const) : (['onload'] as const);
+  for (const m of modules) {
+    const f = facts.modules[m];
+    if (!f.ready) missing.push(`KMM to load ${m}`);
+    else if (f.versionReady !== undefined && f.versionReady !== v)
+      missing.push(`KMM to load ${m} ${v} (loaded: ${f.versionReady})`);
+  }
+  return missing;
+}

@@ -3,9 +3,8 @@
 // install, or joined later) gets the version given; nodes in a rollout are left alone. A node
 // that has the onload label but no sfc label (sfc enabled later) is left to the rollout: loading
 // sfc under a loaded onload would fail, so it needs the ordered per-node procedure.
-import { kmmVersionLabel, moduleNames } from '../contract.ts';
 import type { NodeView } from '../kube/port.ts';
-import { isInProgressState, readNodeFacts } from '../model/node-facts.ts';
+import { isInProgressState, nodePatch, readNodeFacts } from '../model/node-facts.ts';
 
 export interface LabelVersions {
   readonly onload: string;
@@ -33,14 +32,19 @@ export function freezeNode(
   versions: LabelVersions,
 ): { readonly verdict: FreezeVerdict; readonly patch?: NodeLabelPatch } {
   if (inRollout(node, namespace)) return { verdict: 'in-rollout' };
-  const onloadKey = kmmVersionLabel(namespace, moduleNames.onload);
-  if (Object.hasOwn(node.labels, onloadKey)) return { verdict: 'kept' };
-  const sfcKey = kmmVersionLabel(namespace, moduleNames.sfc);
-  const labels: Record<string, string> = { [onloadKey]: versions.onload };
-  if (versions.sfc !== undefined && !Object.hasOwn(node.labels, sfcKey))
-    labels[sfcKey] = versions.sfc;
+  const { onload, sfc } = readNodeFacts(node, namespace).modules;
+  if (onload.label !== undefined) return { verdict: 'kept' };
+  const addSfc = versions.sfc !== undefined && sfc.label === undefined;
+  const { labels } = nodePatch(
+    { versions: { onload: versions.onload, ...(addSfc ? { sfc: versions.sfc } : {}) } },
+    namespace,
+  );
   return {
     verdict: 'labelled',
-    patch: { node: node.name, resourceVersion: node.resourceVersion, labels },
+    patch: {
+      node: node.name,
+      resourceVersion: node.resourceVersion,
+      labels: labels as Record<string, string>,
+    },
   };
 }

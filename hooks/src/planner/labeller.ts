@@ -2,7 +2,7 @@
 // Module's version (nothing while the Module does not exist); nodes that left the selector lose
 // our labels. Existing version labels never change; nodes in a rollout are never touched.
 import type { MetadataPatch, ModuleView, NodeView } from '../kube/port.ts';
-import { cleanupPatch } from './cleanup.ts';
+import { cleanupPatch } from '../model/node-facts.ts';
 import { freezeNode, inRollout } from './freeze.ts';
 
 export interface LabellerInput {

@@ -3,11 +3,9 @@
 // cluster always ends with every node on the new version.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { pausedLabel } from '../contract.ts';
-import { isInProgressState, readNodeFacts } from '../model/node-facts.ts';
-import { ns, policy } from '../testing/fixtures.ts';
+import { expanded, policy } from '../testing/fixtures.ts';
 import { Sim, type SimNode } from '../testing/sim.ts';
-import { labelsAtTarget } from './driver.ts';
+import { isInProgress, pausedKey, simView } from '../testing/sim-model.ts';
 import { planRollout } from './rollout.ts';
 import type { Action, RolloutPlan } from './types.ts';
 
@@ -107,7 +105,7 @@ function run(sc: Scenario): RunResult {
         if (sc.skip.includes(c)) return false;
         const n = sim.nodes.get(c);
         const doneNow = plan.reports.find((r) => r.name === c)?.category === 'done';
-        return !doneNow && (n === undefined || readNodeFacts(n, ns).state !== 'upgrade-done');
+        return !doneNow && (n === undefined || simView(n).state !== 'upgrade-done');
       });
       if (unfinished.length > 0)
         problems.push(`${s.node} started before canaries ${unfinished.join(',')} were done`);
@@ -123,8 +121,8 @@ function run(sc: Scenario): RunResult {
 function isStart(a: Action): a is Extract<Action, { kind: 'patch-node' }> {
   return (
     a.kind === 'patch-node' &&
-    a.labels[pausedLabel(ns)] === 'true' &&
-    !isInProgressState(a.transition?.from)
+    expanded([a]).some((e) => e.kind === 'patch-node' && e.labels[pausedKey] === 'true') &&
+    !isInProgress(a.transition?.from)
   );
 }
 
@@ -145,12 +143,11 @@ describe('rollout invariants (property-based)', () => {
         const { sim, last, problems } = run(sc);
         expect([...sim.violations, ...problems]).toEqual([]);
         expect(last.outcome?.kind).toBe('complete');
-        const p = policy({ sfcEnabled: sc.sfcEnabled });
         for (const n of sim.nodes.values()) {
-          const f = readNodeFacts(n, ns);
-          expect(labelsAtTarget(f, p)).toBe(true);
-          expect(f.paused).toBe(false);
-          expect(f.state).toBe('upgrade-done');
+          const view = simView(n);
+          expect(view.version).toEqual({ onload: 'v2', sfc: sc.sfcEnabled ? 'v2' : undefined });
+          expect(view.paused).toBe(false);
+          expect(view.state).toBe('upgrade-done');
         }
         expect(sim.startOrder.slice(0, sc.canaryNames.length)).toEqual([...sc.canaryNames]);
       }),

@@ -17,18 +17,22 @@ import {
   snapshot,
   t0,
   worker,
+  expanded,
+  type Expanded,
 } from '../testing/fixtures.ts';
 import { planRollout } from './rollout.ts';
 import type { Action, RolloutPlan } from './types.ts';
 
-type NodePatch = Extract<Action, { kind: 'patch-node' }>;
+type NodePatch = Expanded<Extract<Action, { kind: 'patch-node' }>>;
 
 function patchOf(plan: RolloutPlan, name: string): NodePatch | undefined {
-  return plan.actions.find((a): a is NodePatch => a.kind === 'patch-node' && a.node === name);
+  return expanded(plan.actions).find(
+    (a): a is NodePatch => a.kind === 'patch-node' && a.node === name,
+  );
 }
 
 function started(plan: RolloutPlan): string[] {
-  return plan.actions
+  return expanded(plan.actions)
     .filter((a): a is NodePatch => a.kind === 'patch-node' && a.labels[pausedLabel(ns)] === 'true')
     .map((a) => a.node);
 }
@@ -64,7 +68,9 @@ describe('planRollout: starting nodes', () => {
     const nodes = ['a', 'b', 'c', 'd'].map((n) => node(n, { version: 'v1', loaded: 'v1' }));
     const plan = planRollout(snapshot({ nodes }), policy({ maxParallel: 1, maxUnavailable: 4 }));
     expect(
-      plan.actions.map((a) => (a.kind === 'patch-node' ? `${a.node}:${a.labels[stateKey]}` : '')),
+      expanded(plan.actions).map((a) =>
+        a.kind === 'patch-node' ? `${a.node}:${a.labels[stateKey]}` : '',
+      ),
     ).toEqual([
       'a:stopping-device-plugin',
       'b:upgrade-required',

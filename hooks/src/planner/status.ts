@@ -26,65 +26,19 @@ type Phase = NonNullable<OnloadStatus['phase']>;
 
 export function computeStatus(input: StatusInput): OnloadStatus {
   const { reports, failures, outcome } = input.plan;
-  const count = (c: NodeReport['category'] | readonly NodeReport['category'][]): number =>
-    reports.filter((r) => (typeof c === 'string' ? r.category === c : c.includes(r.category)))
-      .length;
   const versions: Record<string, number> = {};
   for (const r of reports)
     if (r.loadedVersion !== undefined)
       versions[r.loadedVersion] = (versions[r.loadedVersion] ?? 0) + 1;
   const phase = phaseOf(reports, outcome);
-  const degraded = failures.length > 0 || (outcome !== undefined && isFailure(outcome));
   const stamp = formatTime(input.now);
-  const conditions = mergeConditions(input.previous?.conditions ?? [], stamp, input.generation, [
-    {
-      type: 'Ready',
-      status: phase === 'Ready' ? 'True' : 'False',
-      reason: phase === 'Ready' ? 'AllNodesUpToDate' : phase,
-      message:
-        phase === 'Ready'
-          ? `every selected node runs onload ${input.desiredVersion}`
-          : `${count('done')}/${reports.length} node(s) run onload ${input.desiredVersion}`,
-    },
-    {
-      type: 'Progressing',
-      status: phase === 'Upgrading' || phase === 'Installing' ? 'True' : 'False',
-      reason:
-        phase === 'Upgrading' || phase === 'Installing'
-          ? phase
-          : outcome
-            ? reasonOf(outcome)
-            : 'Idle',
-      message: outcome ? outcome.message : input.progress,
-    },
-    {
-      type: 'Degraded',
-      status: degraded ? 'True' : 'False',
-      reason: degraded
-        ? outcome && isFailure(outcome)
-          ? reasonOf(outcome)
-          : 'NodesFailed'
-        : 'AsExpected',
-      message: degraded
-        ? outcome && isFailure(outcome)
-          ? outcome.message
-          : failures.map((f) => `${f.name}: ${f.reason}`).join('; ')
-        : 'no failed nodes',
-    },
-  ]);
-  const previousRollout = input.previous?.rollout;
-  const rollout =
-    input.rollout === undefined
-      ? previousRollout
-      : {
-          ...(input.rollout.fromVersion !== undefined
-            ? { fromVersion: input.rollout.fromVersion }
-            : {}),
-          toVersion: input.rollout.toVersion,
-          startedAt: formatTime(input.rollout.startedAt),
-          ...(outcome?.kind === 'complete' ? { finishedAt: stamp } : {}),
-          message: outcome ? outcome.message : input.progress,
-        };
+  const conditions = mergeConditions(
+    input.previous?.conditions ?? [],
+    stamp,
+    input.generation,
+    conditionsOf(input, phase),
+  );
+  const rollout = rolloutOf(input, stamp);
   return {
     observedGeneration: input.generation,
     phase,
@@ -92,11 +46,11 @@ export function computeStatus(input: StatusInput): OnloadStatus {
     versions,
     nodes: {
       total: reports.length,
-      upToDate: count('done'),
-      upgrading: count('active'),
-      pending: count(['pending', 'retry', 'deferred', 'waiting']),
-      failed: count('failed'),
-      skipped: count('skipped'),
+      upToDate: count(reports, 'done'),
+      upgrading: count(reports, 'active'),
+      pending: count(reports, ['pending', 'retry', 'deferred', 'waiting']),
+      failed: count(reports, 'failed'),
+      skipped: count(reports, 'skipped'),
     },
     failedNodes: failures.map((f) => ({
       name: f.name,
@@ -106,6 +60,60 @@ export function computeStatus(input: StatusInput): OnloadStatus {
     })),
     ...(rollout !== undefined ? { rollout } : {}),
     conditions,
+  };
+}
+
+function count(
+  reports: readonly NodeReport[],
+  c: NodeReport['category'] | readonly NodeReport['category'][],
+): number {
+  return reports.filter((r) => (typeof c === 'string' ? r.category === c : c.includes(r.category)))
+    .length;
+}
+
+function conditionsOf(input: StatusInput, phase: Phase): Condition[] {
+  const { reports, failures, outcome } = input.plan;
+  const failedOutcome = outcome !== undefined && isFailure(outcome) ? outcome : undefined;
+  const degraded = failures.length > 0 || failedOutcome !== undefined;
+  const progressing = phase === 'Upgrading' || phase === 'Installing';
+  return [
+    {
+      type: 'Ready',
+      status: phase === 'Ready' ? 'True' : 'False',
+      reason: phase === 'Ready' ? 'AllNodesUpToDate' : phase,
+      message:
+        phase === 'Ready'
+          ? `every selected node runs onload ${input.desiredVersion}`
+          : `${count(reports, 'done')}/${reports.length} node(s) run onload ${input.desiredVersion}`,
+    },
+    {
+      type: 'Progressing',
+      status: progressing ? 'True' : 'False',
+      reason: progressing ? phase : outcome ? reasonOf(outcome) : 'Idle',
+      message: outcome ? outcome.message : input.progress,
+    },
+    {
+      type: 'Degraded',
+      status: degraded ? 'True' : 'False',
+      reason: !degraded ? 'AsExpected' : failedOutcome ? reasonOf(failedOutcome) : 'NodesFailed',
+      message: !degraded
+        ? 'no failed nodes'
+        : failedOutcome
+          ? failedOutcome.message
+          : failures.map((f) => `${f.name}: ${f.reason}`).join('; '),
+    },
+  ];
+}
+
+function rolloutOf(input: StatusInput, stamp: string): OnloadStatus['rollout'] {
+  const { outcome } = input.plan;
+  if (input.rollout === undefined) return input.previous?.rollout;
+  return {
+    ...(input.rollout.fromVersion !== undefined ? { fromVersion: input.rollout.fromVersion } : {}),
+    toVersion: input.rollout.toVersion,
+    startedAt: formatTime(input.rollout.startedAt),
+    ...(outcome?.kind === 'complete' ? { finishedAt: stamp } : {}),
+    message: outcome ? outcome.message : input.progress,
   };
 }
 

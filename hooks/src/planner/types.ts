@@ -1,5 +1,6 @@
 // What the rollout planner reads (a snapshot) and what it decides (actions, reports, an outcome).
 import type { NodeState } from '../contract.ts';
+import type { NodeChange } from '../model/node-facts.ts';
 import type { ModuleView, NmcView, NodeView, PodRef, PodView } from '../kube/port.ts';
 
 /** What the run remembers about its eviction / deletion calls (kept in memory, keyed by pod uid). */
@@ -47,8 +48,8 @@ export type Action =
       readonly kind: 'patch-node';
       readonly node: string;
       readonly resourceVersion: string;
-      readonly labels: Readonly<Record<string, string | null>>;
-      readonly annotations: Readonly<Record<string, string | null>>;
+      /** Turned into labels and annotations by nodePatch (model/node-facts.ts) in the Executor. */
+      readonly change: NodeChange;
       readonly transition?: Transition;
       /** What the patch does, for logs. */
       readonly note: string;

@@ -3,7 +3,7 @@
 import { canaryDoneAnnotation, pauseAnnotation } from '../contract.ts';
 import type { KubePort } from '../kube/port.ts';
 import type { Logger } from '../log/logger.ts';
-import { isInProgressState } from '../model/node-facts.ts';
+import { isInProgressState, nodePatch } from '../model/node-facts.ts';
 import type { Action, EvictionRecord, Transition } from '../planner/types.ts';
 import type { EventRecorder } from './events.ts';
 import { runGrouped } from './grouped.ts';
@@ -26,6 +26,8 @@ export interface ExecutorDeps {
 }
 
 const defaultParallel = 8;
+
+type ActionOf<K extends Action['kind']> = Extract<Action, { kind: K }>;
 
 function actionGroup(action: Action): string {
   return action.kind === 'pause-rollout' ? '' : action.node;
@@ -60,109 +62,111 @@ export class Executor {
   }
 
   async run(actions: readonly Action[]): Promise<ExecutionResult> {
-    let conflicts = 0;
-    const transitions: Transition[] = [];
+    const outcome = { conflicts: 0, transitions: [] as Transition[] };
     // Different nodes' actions are independent: run a few nodes at once, each node's in order.
     await runGrouped(actions, actionGroup, this.d.parallel ?? defaultParallel, async (action) => {
       switch (action.kind) {
-        case 'patch-node': {
-          const result = await this.d.port.patchNode(
-            action.node,
-            { labels: action.labels, annotations: action.annotations },
-            action.resourceVersion,
-          );
-          if (result.kind === 'patched') {
-            this.d.nodes.upsert(result.object);
-            this.d.log.debug(`node ${action.node}: ${action.note}`, {
-              node: action.node,
-              labels: action.labels,
-              annotations: action.annotations,
-            });
-            if (action.transition) {
-              transitions.push(action.transition);
-              await this.recordTransition(action.transition, result.object.uid);
-            }
-          } else {
-            conflicts++;
-            const fresh = await this.d.port.getNode(action.node);
-            if (fresh) this.d.nodes.upsert(fresh);
-            else {
-              const gone = this.d.nodes.get(action.node);
-              if (gone) this.d.nodes.remove(gone);
-            }
-            this.d.log.debug(`node ${action.node} changed meanwhile; planning again`, {
-              node: action.node,
-              result: result.kind,
-            });
-          }
+        case 'patch-node':
+          await this.patchNode(action, outcome);
           break;
-        }
-        case 'evict': {
-          const { pod } = action;
-          const result = await this.d.port.evictPod(pod);
-          const previous = this.d.evictions.get(pod.uid);
-          const at = this.d.now();
-          switch (result.kind) {
-            case 'evicted':
-            case 'gone':
-              this.d.evictions.set(pod.uid, { at, outcome: 'evicted' });
-              this.d.log.info(`node ${action.node}: evicted pod ${pod.namespace}/${pod.name}`, {
-                node: action.node,
-                pod,
-              });
-              break;
-            case 'blocked':
-              this.d.evictions.set(pod.uid, {
-                at,
-                outcome: 'blocked',
-                budgets: result.budgets,
-                message: result.message,
-              });
-              if (previous?.outcome !== 'blocked')
-                this.d.log.info(
-                  `node ${action.node}: eviction of ${pod.namespace}/${pod.name} refused by PodDisruptionBudget ${result.budgets.join(', ') || '(unknown)'}; retrying`,
-                  { node: action.node, pod, budgets: result.budgets, message: result.message },
-                );
-              break;
-            case 'refused':
-              this.d.evictions.set(pod.uid, { at, outcome: 'refused', message: result.message });
-              if (previous?.outcome !== 'refused')
-                this.d.log.warn(
-                  `node ${action.node}: eviction of ${pod.namespace}/${pod.name} refused: ${result.message}`,
-                  {
-                    node: action.node,
-                    pod,
-                  },
-                );
-              break;
-          }
+        case 'evict':
+          await this.evict(action);
           break;
-        }
-        case 'delete-pod': {
-          const existed = await this.d.port.deletePod(action.pod);
-          this.d.evictions.set(action.pod.uid, { at: this.d.now(), outcome: 'deleted' });
-          if (existed)
-            this.d.log.warn(
-              `node ${action.node}: deleted pod ${action.pod.namespace}/${action.pod.name} (${action.why})`,
-              {
-                node: action.node,
-                pod: action.pod,
-              },
-            );
+        case 'delete-pod':
+          await this.deletePod(action);
           break;
-        }
-        case 'pause-rollout': {
-          await this.d.port.patchOnloadAnnotations(this.d.namespace, this.d.crName, {
-            [pauseAnnotation]: 'true',
-            [canaryDoneAnnotation]: action.version,
-          });
-          this.d.log.info(action.message);
-          await this.d.events.onload(action.message, false, 'RolloutPaused');
+        case 'pause-rollout':
+          await this.pauseRollout(action);
           break;
-        }
       }
     });
-    return { conflicts, transitions };
+    return outcome;
+  }
+
+  private async patchNode(
+    action: ActionOf<'patch-node'>,
+    outcome: { conflicts: number; transitions: Transition[] },
+  ): Promise<void> {
+    const patch = nodePatch(action.change, this.d.namespace);
+    const result = await this.d.port.patchNode(action.node, patch, action.resourceVersion);
+    if (result.kind === 'patched') {
+      this.d.nodes.upsert(result.object);
+      this.d.log.debug(`node ${action.node}: ${action.note}`, {
+        node: action.node,
+        ...patch,
+      });
+      if (action.transition) {
+        outcome.transitions.push(action.transition);
+        await this.recordTransition(action.transition, result.object.uid);
+      }
+      return;
+    }
+    outcome.conflicts++;
+    const fresh = await this.d.port.getNode(action.node);
+    if (fresh) this.d.nodes.upsert(fresh);
+    else {
+      const gone = this.d.nodes.get(action.node);
+      if (gone) this.d.nodes.remove(gone);
+    }
+    this.d.log.debug(`node ${action.node} changed meanwhile; planning again`, {
+      node: action.node,
+      result: result.kind,
+    });
+  }
+
+  private async evict(action: ActionOf<'evict'>): Promise<void> {
+    const { pod } = action;
+    const result = await this.d.port.evictPod(pod);
+    const previous = this.d.evictions.get(pod.uid);
+    const at = this.d.now();
+    const fields = { node: action.node, pod };
+    switch (result.kind) {
+      case 'evicted':
+      case 'gone':
+        this.d.evictions.set(pod.uid, { at, outcome: 'evicted' });
+        this.d.log.info(`node ${action.node}: evicted pod ${pod.namespace}/${pod.name}`, fields);
+        break;
+      case 'blocked':
+        this.d.evictions.set(pod.uid, {
+          at,
+          outcome: 'blocked',
+          budgets: result.budgets,
+          message: result.message,
+        });
+        if (previous?.outcome !== 'blocked')
+          this.d.log.info(
+            `node ${action.node}: eviction of ${pod.namespace}/${pod.name} refused by PodDisruptionBudget ${result.budgets.join(', ') || '(unknown)'}; retrying`,
+            { ...fields, budgets: result.budgets, message: result.message },
+          );
+        break;
+      case 'refused':
+        this.d.evictions.set(pod.uid, { at, outcome: 'refused', message: result.message });
+        if (previous?.outcome !== 'refused')
+          this.d.log.warn(
+            `node ${action.node}: eviction of ${pod.namespace}/${pod.name} refused: ${result.message}`,
+            fields,
+          );
+        break;
+    }
+  }
+
+  private async deletePod(action: ActionOf<'delete-pod'>): Promise<void> {
+    const existed = await this.d.port.deletePod(action.pod);
+    this.d.evictions.set(action.pod.uid, { at: this.d.now(), outcome: 'deleted' });
+    if (existed)
+      this.d.log.warn(
+        `node ${action.node}: deleted pod ${action.pod.namespace}/${action.pod.name} (${action.why})`,
+        { node: action.node, pod: action.pod },
+      );
+  }
+
+  private async pauseRollout(action: ActionOf<'pause-rollout'>): Promise<void> {
+    await this.d.port.patchOnloadAnnotations(this.d.namespace, this.d.crName, {
+      [pauseAnnotation]: 'true',
+      [canaryDoneAnnotation]: action.version,
+    });
+    this.d.log.info(action.message);
+    await this.d.events.onload(action.message, false, 'RolloutPaused');
   }
 
   private async recordTransition(t: Transition, uid: string): Promise<void> {

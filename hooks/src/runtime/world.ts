@@ -15,7 +15,6 @@ import { instanceLabel, kmmWorkerActionLabel, nameLabel, podKey } from '../model
 import type { EvictionRecord, RolloutSnapshot } from '../planner/types.ts';
 import type { PhaseContext } from './run.ts';
 import { asSink, Changes, Store } from './store.ts';
-import { format, fromMap } from '../kube/selectors.ts';
 
 export interface WorldOptions {
   readonly port: KubePort;
@@ -59,7 +58,7 @@ export class RolloutWorld {
       namespace: config.namespace,
       release: config.release,
       crName: config.crName,
-      nodeSelector: format(fromMap(config.spec.selector)),
+      nodeSelector: config.nodeSelector,
       log,
     });
   }

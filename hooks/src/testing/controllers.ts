@@ -1,14 +1,8 @@
-// Controllers for MemoryKube: a KMM that follows the label contract (DESIGN §4), the DaemonSet
-// controller for the device plugin / control plane (gated on `.ready` and our pause label), the
-// kubelet advertising amd.com/onload, and pod deletion.
-import {
-  kmmReadyLabel,
-  kmmVersionLabel,
-  kmmVersionReadyLabel,
-  moduleNames,
-  pausedLabel,
-  type ModuleKey,
-} from '../contract.ts';
+// Controllers for MemoryKube: KMM and the DaemonSet controller of the device plugin / control
+// plane (their behaviour in kmm-model.ts, shared with the property test's Sim), the kubelet
+// advertising amd.com/onload, and pod deletion.
+import { kmmVersionLabel, moduleNames } from '../contract.ts';
+import { kmmReconcile, loadedFromLabels, servicesRun, type Loaded } from './kmm-model.ts';
 import { mergeStringMap } from './merge-patch.ts';
 import { matches, type Selector } from '../kube/selectors.ts';
 import { nodeServicePods } from '../model/pods.ts';
@@ -24,38 +18,20 @@ export interface KmmOptions {
 }
 
 export function kmm(o: KmmOptions): Controller {
-  const loaded = new Map<string, Partial<Record<ModuleKey, string>>>();
+  const loadedOn = new Map<string, Loaded>();
   return (kube: MemoryKube) => {
+    const ns = o.namespace;
     for (const node of kube.nodes.values()) {
-      const ns = o.namespace;
-      if (!loaded.has(node.name)) {
-        const initial: Partial<Record<ModuleKey, string>> = {};
-        for (const m of ['onload', 'sfc'] as const)
-          if (Object.hasOwn(node.labels, kmmReadyLabel(ns, m)))
-            initial[m] =
-              node.labels[kmmVersionReadyLabel(ns, m)] ?? node.labels[kmmVersionLabel(ns, m)] ?? '';
-        loaded.set(node.name, initial);
-      }
-      const state = loaded.get(node.name) ?? {};
-      const ops: Record<string, string | null> = {};
-      for (const m of ['onload', 'sfc'] as const) {
-        const want = node.labels[kmmVersionLabel(ns, m)];
-        const have = state[m];
-        const moduleVersion = kube.modules.get(moduleNames[m])?.version;
-        if (have !== undefined && want !== have) {
-          if (m === 'sfc' && state.onload !== undefined) continue;
-          state[m] = undefined;
-          ops[kmmReadyLabel(ns, m)] = null;
-          ops[kmmVersionReadyLabel(ns, m)] = null;
-        } else if (have === undefined && want !== undefined && want === moduleVersion) {
-          if (m === 'onload' && o.broken?.has(node.name)) continue;
-          if (m === 'onload' && kube.modules.has(moduleNames.sfc) && state.sfc === undefined)
-            continue;
-          state[m] = want;
-          ops[kmmReadyLabel(ns, m)] = '';
-          if (o.versionReady) ops[kmmVersionReadyLabel(ns, m)] = want;
-        }
-      }
+      const { loaded, ops } = kmmReconcile({
+        namespace: ns,
+        labels: node.labels,
+        loaded: loadedOn.get(node.name) ?? loadedFromLabels(ns, node.labels),
+        moduleVersion: (m) => kube.modules.get(moduleNames[m])?.version,
+        sfcManaged: kube.modules.has(moduleNames.sfc),
+        broken: o.broken?.has(node.name) ?? false,
+        versionReady: o.versionReady,
+      });
+      loadedOn.set(node.name, loaded);
       kube.nmcs.set(node.name, {
         modules: (['onload', 'sfc'] as const)
           .filter((m) => node.labels[kmmVersionLabel(ns, m)] !== undefined)
@@ -63,7 +39,7 @@ export function kmm(o: KmmOptions): Controller {
             namespace: ns,
             name: moduleNames[m],
             configApplied:
-              state[m] !== undefined && state[m] === node.labels[kmmVersionLabel(ns, m)],
+              loaded[m] !== undefined && loaded[m] === node.labels[kmmVersionLabel(ns, m)],
           })),
       });
       if (Object.keys(ops).length > 0)
@@ -86,10 +62,7 @@ export function daemonSets(o: DaemonSetOptions): Controller {
     for (const node of kube.nodes.values()) {
       const ref = { namespace: o.namespace, release: o.release };
       const running = nodeServicePods([...kube.pods.values()], node.name, ref);
-      const should =
-        matches(o.selector, node.labels) &&
-        Object.hasOwn(node.labels, kmmReadyLabel(o.namespace, moduleNames.onload)) &&
-        !Object.hasOwn(node.labels, pausedLabel(o.namespace));
+      const should = matches(o.selector, node.labels) && servicesRun(o.namespace, node.labels);
       if (!should) for (const p of running) kube.putPod({ ...p, deleting: true });
       else if (running.length === 0)
         for (const p of services(node.name, o.userland())) kube.putPod(p);

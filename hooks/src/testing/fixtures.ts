@@ -13,9 +13,9 @@ import {
 } from '../contract.ts';
 import type { ModuleView, NodeView, PodView } from '../kube/port.ts';
 import { fromMap, parse } from '../kube/selectors.ts';
-import { formatTime } from '../model/node-facts.ts';
+import { formatTime, nodePatch } from '../model/node-facts.ts';
 import type { Policy, Timeouts } from '../planner/policy.ts';
-import type { RolloutSnapshot } from '../planner/types.ts';
+import type { Action, RolloutSnapshot } from '../planner/types.ts';
 
 export const ns = 'onload-system';
 export const release = 'onload';
@@ -218,3 +218,12 @@ export function snapshot(o: Partial<RolloutSnapshot> & { version?: string } = {}
 
 /** Allocatable amd.com/onload for a serving node. */
 export const allocatable = { [onloadResource]: 100 };
+
+/** A planned action with its node change spelled as the labels and annotations it writes. */
+export type Expanded<A extends Action = Action> = A extends { kind: 'patch-node' }
+  ? A & ReturnType<typeof nodePatch>
+  : A;
+
+export function expanded(actions: readonly Action[]): Expanded[] {
+  return actions.map((a) => (a.kind === 'patch-node' ? { ...a, ...nodePatch(a.change, ns) } : a));
+}

@@ -1,7 +1,10 @@
 // A MemoryKube cluster with KMM, DaemonSets and workloads, and a PhaseContext to run a hook
 // phase against it (phase tests).
-import type { OnloadSpec } from '../../generated/onload-types.ts';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { specKeys, type OnloadSpec } from '../../generated/onload-types.ts';
 import type { HookConfig } from '../config/env.ts';
+import { releaseContext } from '../config/release.ts';
 import { parseSpec } from '../config/spec.ts';
 import { createLogger, memorySink } from '../log/logger.ts';
 import { fromMap } from '../kube/selectors.ts';
@@ -94,23 +97,44 @@ export function spec(o: SpecOptions): OnloadSpec {
     ...o.upgrade,
   };
   return parseSpec(
-    JSON.stringify({
-      onload: {
-        version: o.version,
-        userImage: 'user:x',
-        kernelMappings: [{ regexp: '.*', kernelModuleImage: 'img:${KERNEL_FULL_VERSION}' }],
-        controlPlane: { parameters: ['-K'] },
-      },
-      devicePlugin: {},
-      selector: { [selectorLabel]: 'true' },
-      serviceAccountName: '',
-      sfc: { enabled: o.sfc ?? true },
-      machineConfig: {},
-      sfptpd: {},
-      upgrade,
-    }),
+    JSON.stringify(
+      withChartDefaults({
+        onload: {
+          version: o.version,
+          userImage: 'user:x',
+          kernelMappings: [{ regexp: '.*', kernelModuleImage: 'img:${KERNEL_FULL_VERSION}' }],
+          controlPlane: { parameters: ['-K'] },
+        },
+        devicePlugin: {},
+        selector: { [selectorLabel]: 'true' },
+        serviceAccountName: '',
+        sfc: { enabled: o.sfc ?? true },
+        machineConfig: {},
+        sfptpd: {},
+        upgrade,
+      }),
+    ),
     'test spec',
   );
+}
+
+/** The chart's defaults (values.yaml) under the given spec, as Helm merges them. */
+function withChartDefaults(spec: Record<string, unknown>): Record<string, unknown> {
+  const values = parseYaml(
+    readFileSync(new URL('../../../charts/onload/values.yaml', import.meta.url), 'utf8'),
+  ) as Record<string, unknown>;
+  const defaults = Object.fromEntries(specKeys.map((k) => [k, values[k]]));
+  return merge(defaults, spec) as Record<string, unknown>;
+}
+
+function merge(base: unknown, over: unknown): unknown {
+  if (!isMap(base) || !isMap(over)) return over === undefined ? base : over;
+  const keys = new Set([...Object.keys(base), ...Object.keys(over)]);
+  return Object.fromEntries([...keys].map((k) => [k, merge(base[k], over[k])]));
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export function context(
@@ -124,6 +148,7 @@ export function context(
     namespace: ns,
     crName: 'onload',
     spec: s,
+    ...releaseContext(s, { namespace: ns, release }),
     chartVersion: '0.1.0',
     deadlineSeconds,
     identity: 'hook-pod',

@@ -1,21 +1,17 @@
-// An in-memory cluster for planner property tests: nodes, pods, a KMM that follows the label
-// contract (DESIGN §4), DaemonSets gated on `.ready` and our pause label, and workloads behind
-// disruption budgets. It applies planner actions and records every rule the rollout breaks.
-import {
-  kmmReadyLabel,
-  kmmVersionLabel,
-  kmmVersionReadyLabel,
-  moduleNames,
-  pausedLabel,
-  type ModuleKey,
-} from '../contract.ts';
+// An in-memory cluster for planner property tests: nodes, pods, KMM and the DaemonSets
+// (kmm-model.ts), and workloads behind disruption budgets. It applies planner actions and records
+// every rule the rollout breaks. It judges the rollout with its own model of the node labels
+// (sim-model.ts), not with the planner's readers, so a bug in those shows up as a violation.
+import { moduleNames, type ModuleKey } from '../contract.ts';
 import { mergeStringMap } from './merge-patch.ts';
 import type { NmcView, NodeView, PodView } from '../kube/port.ts';
-import { isInProgressState, readNodeFacts } from '../model/node-facts.ts';
-import { consumers, nodeServicePods, podKey } from '../model/pods.ts';
-import { resolveMaxUnavailable, type Policy } from '../planner/policy.ts';
+import { nodePatch } from '../model/node-facts.ts';
+import { podKey } from '../model/pods.ts';
+import type { Policy } from '../planner/policy.ts';
 import type { Action, EvictionRecord, RolloutSnapshot } from '../planner/types.ts';
 import { consumer, module, node as makeNode, ns, services, t0, worker } from './fixtures.ts';
+import { kmmReconcile, servicesRun, type Loaded } from './kmm-model.ts';
+import { isActive, maxUnavailableOf, simView, versionKey } from './sim-model.ts';
 
 export interface SimNode {
   readonly name: string;
@@ -48,7 +44,10 @@ export class Sim {
   readonly evictions = new Map<string, EvictionRecord>();
   cr: { paused: boolean; canaryDone?: string };
   /** Which version KMM has loaded per node and module. */
-  private readonly loaded = new Map<string, Partial<Record<ModuleKey, string>>>();
+  private readonly loaded = new Map<string, Loaded>();
+  /** Pods the Sim created as workloads using Onload, and as the device plugin / control plane. */
+  private readonly consumerKeys = new Set<string>();
+  private readonly serviceKeys = new Set<string>();
   private readonly refusalsLeft = new Map<string, number>();
   private readonly broken = new Set<string>();
   private readonly policy: Policy;
@@ -75,10 +74,11 @@ export class Sim {
       });
       this.nodes.set(n.name, view);
       this.loaded.set(n.name, { onload: o.from, ...(o.policy.sfcEnabled ? { sfc: o.from } : {}) });
-      for (const p of services(n.name, o.from)) this.pods.set(podKey(p), p);
+      this.startServices(n.name, o.from);
       for (let i = 0; i < (n.consumers ?? 0); i++) {
         const c = consumer(`app-${n.name}-${i}`, n.name);
         this.pods.set(podKey(c), c);
+        this.consumerKeys.add(podKey(c));
         this.refusalsLeft.set(c.uid, n.refusals ?? 0);
       }
       if (n.brokenDriver) this.broken.add(n.name);
@@ -100,9 +100,7 @@ export class Sim {
         modules: (['onload', 'sfc'] as const).map((m) => ({
           namespace: this.policy.namespace,
           name: moduleNames[m],
-          configApplied:
-            loaded[m] !== undefined &&
-            loaded[m] === node.labels[kmmVersionLabel(this.policy.namespace, m)],
+          configApplied: loaded[m] !== undefined && loaded[m] === node.labels[versionKey(m)],
         })),
       });
     }
@@ -118,8 +116,7 @@ export class Sim {
       workerPods: [...this.broken]
         .filter(
           (n) =>
-            this.nodes.get(n)?.labels[kmmVersionLabel(ns, 'onload')] === v &&
-            !this.loaded.get(n)?.onload,
+            this.nodes.get(n)?.labels[versionKey('onload')] === v && !this.loaded.get(n)?.onload,
         )
         .map((n) =>
           worker(n, 'onload', { restarts: 5, trouble: 'CrashLoopBackOff', createdAt: this.now }),
@@ -141,12 +138,20 @@ export class Sim {
   }
 
   active(): string[] {
-    return [...this.nodes.values()]
-      .filter((n) => {
-        const f = readNodeFacts(n, ns);
-        return f.state !== 'upgrade-failed' && (f.paused || isInProgressState(f.state));
-      })
-      .map((n) => n.name);
+    return [...this.nodes.values()].filter((n) => isActive(simView(n))).map((n) => n.name);
+  }
+
+  private startServices(node: string, version: string): void {
+    for (const p of services(node, version)) {
+      this.pods.set(podKey(p), p);
+      this.serviceKeys.add(podKey(p));
+    }
+  }
+
+  private podsOn(node: string, keys: ReadonlySet<string>): PodView[] {
+    return [...this.pods.entries()]
+      .filter(([key, p]) => keys.has(key) && p.nodeName === node)
+      .map(([, p]) => p);
   }
 
   apply(actions: readonly Action[]): void {
@@ -190,66 +195,12 @@ export class Sim {
     const node = this.nodes.get(a.node);
     if (!node) return;
     if (node.resourceVersion !== a.resourceVersion) return; // 409: the planner re-reads
-    const ns = this.policy.namespace;
-    const before = readNodeFacts(node, ns);
-    const labels = mergeStringMap(node.labels, a.labels);
-    const annotations = mergeStringMap(node.annotations, a.annotations);
+    const patch = nodePatch(a.change, ns);
+    const labels = mergeStringMap(node.labels, patch.labels);
+    const annotations = mergeStringMap(node.annotations, patch.annotations);
     const next = { ...node, labels, annotations, resourceVersion: String(++this.rv) };
-    const after = readNodeFacts(next, ns);
-    const pods = [...this.pods.values()];
-    const onNode = consumers(pods, a.node, this.policy.eviction.extra);
-    const svc = nodeServicePods(pods, a.node, { namespace: ns, release: this.policy.release });
-    const v = this.policy.desiredVersion;
-    const loaded = this.loaded.get(a.node) ?? {};
-
-    for (const m of ['onload', 'sfc'] as const) {
-      if (before.modules[m].label !== after.modules[m].label) {
-        if (onNode.length > 0)
-          this.violations.push(`${a.node}: ${m} relabelled while consumers run`);
-        if (svc.length > 0)
-          this.violations.push(`${a.node}: ${m} relabelled while device plugin pods run`);
-      }
-    }
-    if (
-      after.modules.onload.label === v &&
-      before.modules.onload.label !== v &&
-      this.policy.sfcEnabled &&
-      loaded.sfc !== v
-    )
-      this.violations.push(`${a.node}: onload set before sfc ${v} loaded`);
-    if (before.modules.sfc.label !== after.modules.sfc.label && loaded.onload !== undefined)
-      this.violations.push(`${a.node}: sfc relabelled while onload is loaded`);
-    if (
-      before.paused &&
-      !after.paused &&
-      (loaded.onload !== v || (this.policy.sfcEnabled && loaded.sfc !== v))
-    )
-      this.violations.push(`${a.node}: unpaused before the new driver was loaded`);
-    const wasActive =
-      before.state !== 'upgrade-failed' && (before.paused || isInProgressState(before.state));
-    const isActive =
-      after.state !== 'upgrade-failed' && (after.paused || isInProgressState(after.state));
-    if (!wasActive && isActive) {
-      if (this.cr.paused) this.violations.push(`${a.node}: started while the rollout is paused`);
-      if (before.skip) this.violations.push(`${a.node}: started although skip-labelled`);
-      const unavailable = [...this.nodes.values()].filter((n) => {
-        const f = readNodeFacts(n, ns);
-        return (
-          !n.ready ||
-          n.unschedulable ||
-          f.state === 'upgrade-failed' ||
-          f.paused ||
-          isInProgressState(f.state)
-        );
-      });
-      const counted = unavailable.some((n) => n.name === a.node);
-      const max = resolveMaxUnavailable(this.policy.maxUnavailable, this.nodes.size);
-      if (!counted && unavailable.length >= max)
-        this.violations.push(
-          `${a.node}: started with ${unavailable.length} nodes unavailable (max ${max})`,
-        );
-      this.startOrder.push(a.node);
-    }
+    this.checkDriverRules(a.node, simView(node), simView(next));
+    if (!isActive(simView(node)) && isActive(simView(next))) this.checkStart(a.node, node);
     this.nodes.set(a.node, next);
     if (this.active().length > this.policy.maxParallel)
       this.violations.push(
@@ -257,43 +208,78 @@ export class Sim {
       );
   }
 
+  /** Relabelling for KMM only with the node drained, in dependency order; unpausing once loaded. */
+  private checkDriverRules(
+    name: string,
+    before: ReturnType<typeof simView>,
+    after: ReturnType<typeof simView>,
+  ): void {
+    const v = this.policy.desiredVersion;
+    const loaded = this.loaded.get(name) ?? {};
+    const onNode = this.podsOn(name, this.consumerKeys);
+    const svc = this.podsOn(name, this.serviceKeys);
+    for (const m of ['onload', 'sfc'] as const) {
+      if (before.version[m] === after.version[m]) continue;
+      if (onNode.length > 0) this.violations.push(`${name}: ${m} relabelled while consumers run`);
+      if (svc.length > 0)
+        this.violations.push(`${name}: ${m} relabelled while device plugin pods run`);
+    }
+    if (
+      after.version.onload === v &&
+      before.version.onload !== v &&
+      this.policy.sfcEnabled &&
+      loaded.sfc !== v
+    )
+      this.violations.push(`${name}: onload set before sfc ${v} loaded`);
+    if (before.version.sfc !== after.version.sfc && loaded.onload !== undefined)
+      this.violations.push(`${name}: sfc relabelled while onload is loaded`);
+    if (
+      before.paused &&
+      !after.paused &&
+      (loaded.onload !== v || (this.policy.sfcEnabled && loaded.sfc !== v))
+    )
+      this.violations.push(`${name}: unpaused before the new driver was loaded`);
+  }
+
+  /** A start only while not paused, not skip-labelled, within maxUnavailable. */
+  private checkStart(name: string, before: NodeView): void {
+    if (this.cr.paused) this.violations.push(`${name}: started while the rollout is paused`);
+    if (simView(before).skip) this.violations.push(`${name}: started although skip-labelled`);
+    const unavailable = [...this.nodes.values()].filter((n) => {
+      const view = simView(n);
+      return !n.ready || n.unschedulable || view.state === 'upgrade-failed' || isActive(view);
+    });
+    const counted = unavailable.some((n) => n.name === name);
+    const max = maxUnavailableOf(this.policy.maxUnavailable, this.nodes.size);
+    if (!counted && unavailable.length >= max)
+      this.violations.push(
+        `${name}: started with ${unavailable.length} nodes unavailable (max ${max})`,
+      );
+    this.startOrder.push(name);
+  }
+
   /** Advances time and lets KMM, the DaemonSet controller and the kubelet react. */
   tick(ms: number): void {
     this.now += ms;
-    const ns = this.policy.namespace;
     const v = this.policy.desiredVersion;
     for (const [key, pod] of this.pods) if (pod.deleting) this.pods.delete(key);
     for (const [name, node] of this.nodes) {
       if (!node.ready) continue;
-      let labels: Record<string, string> = { ...node.labels };
-      const loaded = { ...this.loaded.get(name) };
-      const pods = [...this.pods.values()].filter((p) => p.nodeName === name);
-      const modules: ModuleKey[] = ['onload', 'sfc'];
-      for (const m of modules) {
-        const want = labels[kmmVersionLabel(ns, m)];
-        const have = loaded[m];
-        if (have !== undefined && want !== have) {
-          if (m === 'sfc' && loaded.onload !== undefined) continue; // in use by onload: KMM's unload fails
-          loaded[m] = undefined;
-          labels = mergeStringMap(labels, {
-            [kmmReadyLabel(ns, m)]: null,
-            [kmmVersionReadyLabel(ns, m)]: null,
-          });
-        } else if (have === undefined && want !== undefined && want === v) {
-          if (m === 'onload' && this.broken.has(name)) continue;
-          if (m === 'onload' && this.policy.sfcEnabled && loaded.sfc === undefined) continue;
-          loaded[m] = want;
-          labels[kmmReadyLabel(ns, m)] = '';
-          if (this.versionReady) labels[kmmVersionReadyLabel(ns, m)] = want;
-        }
-      }
+      const { loaded, ops } = kmmReconcile({
+        namespace: ns,
+        labels: node.labels,
+        loaded: this.loaded.get(name) ?? {},
+        moduleVersion: (m: ModuleKey) => (m === 'sfc' && !this.policy.sfcEnabled ? undefined : v),
+        sfcManaged: this.policy.sfcEnabled,
+        broken: this.broken.has(name),
+        versionReady: this.versionReady,
+      });
       this.loaded.set(name, loaded);
-      const svc = nodeServicePods(pods, name, { namespace: ns, release: this.policy.release });
-      const shouldRun =
-        Object.hasOwn(labels, kmmReadyLabel(ns, 'onload')) &&
-        !Object.hasOwn(labels, pausedLabel(ns));
+      const labels = mergeStringMap(node.labels, ops);
+      const svc = this.podsOn(name, this.serviceKeys);
+      const shouldRun = servicesRun(ns, labels);
       if (!shouldRun) for (const p of svc) this.pods.set(podKey(p), { ...p, deleting: true });
-      else if (svc.length === 0) for (const p of services(name, v)) this.pods.set(podKey(p), p);
+      else if (svc.length === 0) this.startServices(name, v);
       const running = shouldRun && svc.some((p) => p.ready);
       this.nodes.set(name, {
         ...node,

@@ -1,5 +1,5 @@
 // The kubelet stand-in's view of the chart's device-plugin and control-plane pods. Their init step
-// waits until the node's loaded onload driver has the pod's userland version (DESIGN §4); the
+// waits until the node's loaded onload driver has the pod's userland version (docs/architecture.md); the
 // stand-in reads "loaded driver" from KMM's labels, as the init step reads /sys/module/onload/version.
 // Pure.
 import {
