@@ -5,8 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { parse } from 'yaml';
+import { KubeConfig, loadYaml, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { HandoverCluster } from './cluster.ts';
 import { operatorNames } from './names.ts';
 import { formatPlan, nodeActions, planHandover } from './plan.ts';
@@ -40,7 +39,8 @@ export async function handoverMain(args: string[]): Promise<number> {
   const options: RunOptions = {
     stepTimeoutMs: Number(o['step-timeout-seconds']) * 1000,
     pollMs: 500,
-    chartCrd: parse(await readFile(chartCrdPath, 'utf8')) as V1CustomResourceDefinition,
+    // loadYaml gives the client's typed model, which keeps the x-kubernetes-* schema keys.
+    chartCrd: loadYaml<V1CustomResourceDefinition>(await readFile(chartCrdPath, 'utf8')),
     log: (line) => {
       console.log(line);
     },

@@ -181,8 +181,23 @@ export class HandoverCluster {
     }
   }
 
-  /** Deletes the Onload CR and leaves its dependents (the garbage collector drops their owner references). */
-  async orphanCr(namespace: string, name: string): Promise<void> {
+  /**
+   * Deletes the Onload CR and leaves what it owns: first drops the owner references from its
+   * Modules and DaemonSet (so nothing depends on the garbage collector having seen the CR), then
+   * deletes it with the orphan policy.
+   */
+  async orphanCr(namespace: string, name: string, names: OperatorNames): Promise<void> {
+    const body = { metadata: { ownerReferences: null } };
+    for (const module of [names.onloadModule, names.sfcModule])
+      await orUndefined(() =>
+        this.custom.patchNamespacedCustomObject(
+          { ...kmm, namespace, name: module, body },
+          mergePatch,
+        ),
+      );
+    await orUndefined(() =>
+      this.apps.patchNamespacedDaemonSet({ namespace, name: names.daemonSet, body }, mergePatch),
+    );
     await orUndefined(() =>
       this.custom.deleteNamespacedCustomObject({
         ...onloadApi,

@@ -301,7 +301,10 @@ describe('handover from the Go Onload Operator', () => {
       '-o',
       'name',
     ]);
-    expect(left.stdout.split('\n').filter((l) => l.includes(`${cr}-`))).toEqual([]);
+    const operatorObjects = [names.onloadModule, names.sfcModule, names.daemonSet];
+    expect(
+      left.stdout.split('\n').filter((l) => operatorObjects.some((o) => l.endsWith(`/${o}`))),
+    ).toEqual([]);
     const traders = await kubectlJson<List<Meta>>([
       'get',
       'pods',

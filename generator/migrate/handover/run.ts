@@ -133,7 +133,7 @@ export async function runStep(
   const { namespace, cr, names } = state;
   switch (step.kind) {
     case 'orphan-cr':
-      await cluster.orphanCr(namespace, cr);
+      await cluster.orphanCr(namespace, cr, names);
       await until(`Onload ${namespace}/${cr} being deleted`, options, async () =>
         (await cluster.crExists(namespace, cr)) ? 'present' : undefined,
       );
