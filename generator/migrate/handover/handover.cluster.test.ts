@@ -210,6 +210,27 @@ describe('handover from the Go Onload Operator', () => {
     await kubectl(['get', 'onload', cr, '-n', ns]);
   });
 
+  it("stops helm install while the operator's CRD is in place, naming the handover", async () => {
+    const install = await helm(
+      3,
+      [
+        'install',
+        'onload',
+        chartDir,
+        '-n',
+        ns,
+        '--values',
+        join(chartDir, 'ci', 'minimal-values.yaml'),
+      ],
+      { allowFailure: true },
+    );
+    expect(install.code).not.toBe(0);
+    expect(install.stderr).toContain("is not this chart's");
+    expect(install.stderr).toContain(`npm run migrate -- handover -n ${ns}`);
+    const releases = await helm(3, ['list', '-n', ns, '-a', '-q']);
+    expect(releases.stdout.trim()).toBe('');
+  });
+
   it('refuses while the operator runs', async () => {
     await kubectl([
       'create',
