@@ -74,6 +74,20 @@ export interface OnloadSpecOnload {
    */
   readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /**
+   * How KMM reaches the registry of the kernel-module images (KMM registryTLS, on both Modules):
+   * for a private registry served over plain HTTP or with a certificate KMM does not trust. Prefer
+   * making KMM trust the registry's CA; these switch checks off.
+   */
+  readonly registryTLS?: OnloadSpecOnloadRegistryTLS;
+  /**
+   * Secure Boot: KMM signs the kernel modules in the kernel-module image with your key (KMM sign,
+   * on the onload Module, which produces the image the sfc Module loads too). With a build, KMM
+   * signs the built image; without one, it signs unsignedImage and pushes the result to each
+   * mapping's kernelModuleImage. The nodes must trust the certificate (MOK enrolment, see the
+   * chart README).
+   */
+  readonly sign?: OnloadSpecOnloadSign;
+  /**
    * Onload control plane server (onload_cp_server) settings.
    * @default {}
    */
@@ -125,6 +139,64 @@ export interface OnloadSpecOnloadKernelMappingsItemBuildBuildArgsItem {
 export interface OnloadSpecOnloadKernelMappingsItemBuildDockerfileConfigMap {
   /** Name of the ConfigMap in the release namespace. */
   readonly name: string;
+}
+
+/**
+ * How KMM reaches the registry of the kernel-module images (KMM registryTLS, on both Modules): for
+ * a private registry served over plain HTTP or with a certificate KMM does not trust. Prefer
+ * making KMM trust the registry's CA; these switch checks off.
+ */
+export interface OnloadSpecOnloadRegistryTLS {
+  /** Pull over plain HTTP. */
+  readonly insecure?: boolean;
+  /** Accept any certificate the registry presents. */
+  readonly insecureSkipTLSVerify?: boolean;
+}
+
+/**
+ * Secure Boot: KMM signs the kernel modules in the kernel-module image with your key (KMM sign, on
+ * the onload Module, which produces the image the sfc Module loads too). With a build, KMM signs
+ * the built image; without one, it signs unsignedImage and pushes the result to each mapping's
+ * kernelModuleImage. The nodes must trust the certificate (MOK enrolment, see the chart README).
+ */
+export interface OnloadSpecOnloadSign {
+  /** Secret in the release namespace holding the private key under the key `key`. */
+  readonly keySecret: OnloadSpecOnloadSignKeySecret;
+  /** Secret in the release namespace holding the public certificate (DER) under the key `cert`. */
+  readonly certSecret: OnloadSpecOnloadSignCertSecret;
+  /**
+   * Paths of the kernel modules to sign inside the image, under the modules directory /opt; list
+   * every module the chart loads (onload.ko, sfc.ko and the modules they depend on). May contain
+   * ${KERNEL_FULL_VERSION}.
+   */
+  readonly filesToSign: readonly string[];
+  /**
+   * Image with the unsigned modules (required unless the mappings build in the cluster). May
+   * contain ${KERNEL_FULL_VERSION}.
+   */
+  readonly unsignedImage?: string;
+  /** How KMM reaches the registry of unsignedImage (as registryTLS). */
+  readonly unsignedImageRegistryTLS?: OnloadSpecOnloadSignUnsignedImageRegistryTLS;
+}
+
+/** Secret in the release namespace holding the private key under the key `key`. */
+export interface OnloadSpecOnloadSignKeySecret {
+  /** Secret name. */
+  readonly name: string;
+}
+
+/** Secret in the release namespace holding the public certificate (DER) under the key `cert`. */
+export interface OnloadSpecOnloadSignCertSecret {
+  /** Secret name. */
+  readonly name: string;
+}
+
+/** How KMM reaches the registry of unsignedImage (as registryTLS). */
+export interface OnloadSpecOnloadSignUnsignedImageRegistryTLS {
+  /** Pull over plain HTTP. */
+  readonly insecure?: boolean;
+  /** Accept any certificate the registry presents. */
+  readonly insecureSkipTLSVerify?: boolean;
 }
 
 /** Onload control plane server (onload_cp_server) settings. */

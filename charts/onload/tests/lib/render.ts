@@ -18,6 +18,7 @@ export const variants = [
   'machineconfig-on',
   'air-gapped-registry',
   'canary-policy',
+  'secure-boot-private-registry',
 ] as const;
 export type Variant = (typeof variants)[number];
 
