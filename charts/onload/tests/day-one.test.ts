@@ -89,3 +89,65 @@ describe.each(helmMajors)('secure boot and private registry, Helm %i', (helmMajo
     );
   });
 });
+
+describe.each(helmMajors)('Multus networks and huge pages, Helm %i', (helmMajor) => {
+  const networks = async (): Promise<
+    { name: string; config: Record<string, unknown>; resource?: string }[]
+  > =>
+    findAll(
+      await render({ variant: 'multus-hugepages', helmMajor }),
+      'NetworkAttachmentDefinition',
+    ).map((o) => ({
+      name: o.metadata.name,
+      config: JSON.parse((o as unknown as { spec: { config: string } }).spec.config) as Record<
+        string,
+        unknown
+      >,
+      ...(o.metadata.annotations?.['k8s.v1.cni.cncf.io/resourceName']
+        ? { resource: o.metadata.annotations['k8s.v1.cni.cncf.io/resourceName'] }
+        : {}),
+    }));
+
+  it('writes each network as CNI JSON, adding cniVersion and name only when missing', async () => {
+    expect(await networks()).toEqual([
+      {
+        name: 'sfc-macvlan',
+        config: {
+          cniVersion: '0.4.0',
+          name: 'sfc-macvlan',
+          type: 'macvlan',
+          master: 'ens1f0np0',
+          mode: 'bridge',
+          ipam: { type: 'whereabouts', range: '192.168.100.0/24' },
+        },
+      },
+      {
+        name: 'sfc-vf',
+        config: {
+          cniVersion: '1.0.0',
+          name: 'sfc-vf',
+          type: 'host-device',
+          pciBusID: '0000:3b:00.2',
+        },
+        resource: 'amd.com/sfc_vf',
+      },
+    ]);
+  });
+
+  it('creates no network and no huge-page MachineConfig by default', async () => {
+    const objects = await render({ variant: 'minimal', helmMajor });
+    expect(findAll(objects, 'NetworkAttachmentDefinition')).toEqual([]);
+    expect(findAll(objects, 'MachineConfig')).toEqual([]);
+  });
+
+  it('reserves the huge pages on the pool with kernel arguments', async () => {
+    const objects = await render({ variant: 'multus-hugepages', helmMajor, namespace: 'onload' });
+    const [mc, ...more] = findAll(objects, 'MachineConfig');
+    expect(more).toEqual([]);
+    expect(mc?.metadata.name).toBe('99-worker-onload-onload-hugepages');
+    expect(mc?.metadata.labels?.['machineconfiguration.openshift.io/role']).toBe('worker');
+    expect((mc as unknown as { spec: { kernelArguments: string[] } }).spec.kernelArguments).toEqual(
+      ['default_hugepagesz=1G', 'hugepagesz=1G', 'hugepages=16'],
+    );
+  });
+});

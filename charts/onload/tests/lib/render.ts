@@ -19,6 +19,7 @@ export const variants = [
   'air-gapped-registry',
   'canary-policy',
   'secure-boot-private-registry',
+  'multus-hugepages',
 ] as const;
 export type Variant = (typeof variants)[number];
 
