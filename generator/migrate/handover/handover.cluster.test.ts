@@ -48,9 +48,10 @@ function migrate(args: string[]): Promise<{ code: number; stdout: string; stderr
   });
 }
 
+/** Puts a CRD in place of the Onload CRD, owned by the field manager Helm uses (as Helm 4 applies it). */
 async function replaceCrd(file: string): Promise<void> {
   await kubectl(['delete', 'crd', 'onloads.onload.amd.com', '--ignore-not-found', '--wait=true']);
-  await kubectl(['create', '-f', file]);
+  await kubectl(['apply', '--server-side', '--field-manager=helm', '-f', file]);
   await kubectl(['wait', '--for=condition=Established', '--timeout=60s', '-f', file]);
 }
 
