@@ -1,4 +1,5 @@
 // npm run migrate -- <upstream-onload-cr.yaml> [-o values.yaml]
+// (npm run migrate -- handover ...: the node-by-node handover, see handover/cli.ts)
 // Converts an upstream Onload CR into values for this chart. The values go to stdout (or -o);
 // what could not be carried over, and why, goes to stderr. Exit codes: 0 ready to install,
 // 1 written but the values need your edits (lines marked "action"), 2 the input was unusable.
@@ -10,6 +11,7 @@ import { isJsonObject, type JsonObject } from '../json.ts';
 import { outputFiles } from '../sources.ts';
 import { migrate, MigrationError } from './convert.ts';
 import { checkValues, renderMigratedValues, unexplained } from './output.ts';
+import { handoverMain } from './handover/cli.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const usage = 'usage: npm run migrate -- <upstream-onload-cr.yaml> [-o values.yaml]';
@@ -64,7 +66,8 @@ async function main(): Promise<number> {
   return actions === 0 ? 0 : 1;
 }
 
-main().then(
+const [command, ...rest] = process.argv.slice(2);
+(command === 'handover' ? handoverMain(rest) : main()).then(
   (code) => {
     process.exitCode = code;
   },

@@ -9,8 +9,19 @@ import { sentence, wrap } from './text.ts';
 const lineWidth = 100;
 
 export function renderValuesYaml(model: Model): string {
+  const requiredKeys = new Set(
+    model.entries.filter((e) => e.required).map((e) => e.path.join('.')),
+  );
+  // A required key inside an optional object (onload.sign.keySecret) is required only when set.
+  const withRequiredParents = (e: ValueNode): boolean =>
+    e.path.slice(0, -1).every((_, i) => requiredKeys.has(e.path.slice(0, i + 1).join('.')));
   const required = model.entries.filter(
-    (e) => e.required && !e.default && e.kind !== 'object' && isTopLevelPath(e),
+    (e) =>
+      e.required &&
+      !e.default &&
+      e.kind !== 'object' &&
+      isTopLevelPath(e) &&
+      withRequiredParents(e),
   );
   const lines = [commentHeader(model.sourceFiles, '#')];
   if (required.length > 0) {

@@ -6,7 +6,7 @@ export const specKeys = ['onload', 'devicePlugin', 'selector', 'serviceAccountNa
 export type SpecKey = (typeof specKeys)[number];
 
 /** Top-level keys of the chart-only settings (not part of the CR spec). */
-export const chartKeys = ['global', 'nameOverride', 'fullnameOverride', 'commonLabels', 'images', 'imagePullSecrets', 'tolerations', 'priorityClassName', 'resources', 'moduleBuild', 'hooks', 'labeller'] as const;
+export const chartKeys = ['global', 'nameOverride', 'fullnameOverride', 'commonLabels', 'images', 'imagePullSecrets', 'tolerations', 'priorityClassName', 'resources', 'moduleBuild', 'hugepages', 'multus', 'hooks', 'labeller'] as const;
 export type ChartKey = (typeof chartKeys)[number];
 
 /** Desired Onload deployment (the CR spec), after defaulting. */
@@ -74,6 +74,20 @@ export interface OnloadSpecOnload {
    */
   readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /**
+   * How KMM reaches the registry of the kernel-module images (KMM registryTLS, on both Modules):
+   * for a private registry served over plain HTTP or with a certificate KMM does not trust. Prefer
+   * making KMM trust the registry's CA; these switch checks off.
+   */
+  readonly registryTLS?: OnloadSpecOnloadRegistryTLS;
+  /**
+   * Secure Boot: KMM signs the kernel modules in the kernel-module image with your key (KMM sign,
+   * on the onload Module, which produces the image the sfc Module loads too). With a build, KMM
+   * signs the built image; without one, it signs unsignedImage and pushes the result to each
+   * mapping's kernelModuleImage. The nodes must trust the certificate (MOK enrolment, see the
+   * chart README).
+   */
+  readonly sign?: OnloadSpecOnloadSign;
+  /**
    * Onload control plane server (onload_cp_server) settings.
    * @default {}
    */
@@ -125,6 +139,64 @@ export interface OnloadSpecOnloadKernelMappingsItemBuildBuildArgsItem {
 export interface OnloadSpecOnloadKernelMappingsItemBuildDockerfileConfigMap {
   /** Name of the ConfigMap in the release namespace. */
   readonly name: string;
+}
+
+/**
+ * How KMM reaches the registry of the kernel-module images (KMM registryTLS, on both Modules): for
+ * a private registry served over plain HTTP or with a certificate KMM does not trust. Prefer
+ * making KMM trust the registry's CA; these switch checks off.
+ */
+export interface OnloadSpecOnloadRegistryTLS {
+  /** Pull over plain HTTP. */
+  readonly insecure?: boolean;
+  /** Accept any certificate the registry presents. */
+  readonly insecureSkipTLSVerify?: boolean;
+}
+
+/**
+ * Secure Boot: KMM signs the kernel modules in the kernel-module image with your key (KMM sign, on
+ * the onload Module, which produces the image the sfc Module loads too). With a build, KMM signs
+ * the built image; without one, it signs unsignedImage and pushes the result to each mapping's
+ * kernelModuleImage. The nodes must trust the certificate (MOK enrolment, see the chart README).
+ */
+export interface OnloadSpecOnloadSign {
+  /** Secret in the release namespace holding the private key under the key `key`. */
+  readonly keySecret: OnloadSpecOnloadSignKeySecret;
+  /** Secret in the release namespace holding the public certificate (DER) under the key `cert`. */
+  readonly certSecret: OnloadSpecOnloadSignCertSecret;
+  /**
+   * Paths of the kernel modules to sign inside the image, under the modules directory /opt; list
+   * every module the chart loads (onload.ko, sfc.ko and the modules they depend on). May contain
+   * ${KERNEL_FULL_VERSION}.
+   */
+  readonly filesToSign: readonly string[];
+  /**
+   * Image with the unsigned modules (required unless the mappings build in the cluster). May
+   * contain ${KERNEL_FULL_VERSION}.
+   */
+  readonly unsignedImage?: string;
+  /** How KMM reaches the registry of unsignedImage (as registryTLS). */
+  readonly unsignedImageRegistryTLS?: OnloadSpecOnloadSignUnsignedImageRegistryTLS;
+}
+
+/** Secret in the release namespace holding the private key under the key `key`. */
+export interface OnloadSpecOnloadSignKeySecret {
+  /** Secret name. */
+  readonly name: string;
+}
+
+/** Secret in the release namespace holding the public certificate (DER) under the key `cert`. */
+export interface OnloadSpecOnloadSignCertSecret {
+  /** Secret name. */
+  readonly name: string;
+}
+
+/** How KMM reaches the registry of unsignedImage (as registryTLS). */
+export interface OnloadSpecOnloadSignUnsignedImageRegistryTLS {
+  /** Pull over plain HTTP. */
+  readonly insecure?: boolean;
+  /** Accept any certificate the registry presents. */
+  readonly insecureSkipTLSVerify?: boolean;
 }
 
 /** Onload control plane server (onload_cp_server) settings. */
@@ -459,6 +531,20 @@ export interface ChartValues extends OnloadSpec {
    */
   readonly moduleBuild: ChartValuesModuleBuild;
   /**
+   * Huge pages for Onload workloads (Onload puts its packet buffers in huge pages when a workload
+   * sets EF_USE_HUGE_PAGES). Nodes reserve them at boot; workloads request them next to
+   * amd.com/onload (resources.limits hugepages-2Mi or hugepages-1Gi, with memory).
+   * @default {}
+   */
+  readonly hugepages: ChartValuesHugepages;
+  /**
+   * Multus NetworkAttachmentDefinitions for the Solarflare interfaces: Onload workloads attach one
+   * with the pod annotation k8s.v1.cni.cncf.io/networks (<release namespace>/<name>) and get a
+   * second interface on the Solarflare NIC. Needs Multus (on OpenShift, built in).
+   * @default {}
+   */
+  readonly multus: ChartValuesMultus;
+  /**
    * The hook Jobs that freeze, roll out and clean up.
    * @default {}
    */
@@ -591,6 +677,76 @@ export interface ChartValuesModuleBuild {
    * @default []
    */
   readonly dockerfiles: readonly ('dtk-ubi' | 'ubuntu')[];
+}
+
+/**
+ * Huge pages for Onload workloads (Onload puts its packet buffers in huge pages when a workload
+ * sets EF_USE_HUGE_PAGES). Nodes reserve them at boot; workloads request them next to
+ * amd.com/onload (resources.limits hugepages-2Mi or hugepages-1Gi, with memory).
+ */
+export interface ChartValuesHugepages {
+  /**
+   * OpenShift MachineConfig that reserves the huge pages on a machine config pool with kernel
+   * arguments. Changing it makes the Machine Config Operator reboot the pool's nodes.
+   * @default {}
+   */
+  readonly machineConfig: ChartValuesHugepagesMachineConfig;
+}
+
+/**
+ * OpenShift MachineConfig that reserves the huge pages on a machine config pool with kernel
+ * arguments. Changing it makes the Machine Config Operator reboot the pool's nodes.
+ */
+export interface ChartValuesHugepagesMachineConfig {
+  /**
+   * Create the MachineConfig.
+   * @default false
+   */
+  readonly enabled: boolean;
+  /**
+   * Machine config pool role the MachineConfig applies to.
+   * @default "worker"
+   */
+  readonly role: string;
+  /**
+   * Huge page size (also the default huge page size).
+   * @default "2M"
+   */
+  readonly pageSize: '2M' | '1G';
+  /**
+   * Number of huge pages reserved per node.
+   * @default 1024
+   */
+  readonly pages: number;
+}
+
+/**
+ * Multus NetworkAttachmentDefinitions for the Solarflare interfaces: Onload workloads attach one
+ * with the pod annotation k8s.v1.cni.cncf.io/networks (<release namespace>/<name>) and get a
+ * second interface on the Solarflare NIC. Needs Multus (on OpenShift, built in).
+ */
+export interface ChartValuesMultus {
+  /**
+   * One NetworkAttachmentDefinition per entry, in the release namespace.
+   * @default []
+   */
+  readonly networks: readonly ChartValuesMultusNetworksItem[];
+}
+
+export interface ChartValuesMultusNetworksItem {
+  /** NetworkAttachmentDefinition name (and the CNI network name). */
+  readonly name: string;
+  /**
+   * Device plugin resource the network needs (annotation k8s.v1.cni.cncf.io/resourceName), e.g.
+   * for SR-IOV virtual functions. Empty: none.
+   * @default ""
+   */
+  readonly resourceName: string;
+  /**
+   * CNI configuration, written as JSON into spec.config; cniVersion (default 0.4.0) and name
+   * (default: the entry's name) are added when missing.
+   */
+  readonly config: Readonly<Record<string, unknown>>;
 }
 
 /** The hook Jobs that freeze, roll out and clean up. */

@@ -131,7 +131,7 @@ describe.each(helmMajors)('every variant, Helm %i', (helmMajor) => {
       }
     });
 
-    it('prefixes names with the release, except the seed Module names and the Dockerfile ConfigMaps', async () => {
+    it('prefixes names with the release, except the seed Module names, the Dockerfile ConfigMaps and the user-named networks', async () => {
       const objects = await render({ variant, helmMajor, release: 'trading' });
       const keys = objects.map((o) => `${o.kind}/${o.metadata.name}`);
       expect(new Set(keys).size).toBe(keys.length);
@@ -139,6 +139,8 @@ describe.each(helmMajors)('every variant, Helm %i', (helmMajor) => {
         if (o.kind === 'Module') expect(['onload', 'sfc']).toContain(o.metadata.name);
         else if (o.kind === 'ConfigMap' && o.metadata.name.startsWith('onload-module-dockerfile-'))
           continue;
+        else if (o.kind === 'NetworkAttachmentDefinition')
+          continue; // pods name them: multus.networks[].name
         else expect(o.metadata.name).toMatch(/^trading-onload(-|$)/);
       }
     });

@@ -296,6 +296,11 @@ export class ClientNodeKube implements KubePort {
     return list.items.map((d) => toDeploymentView(d as Parameters<typeof toDeploymentView>[0]));
   }
 
+  async getNamespaceLabels(name: string): Promise<Readonly<Record<string, string>> | undefined> {
+    const ns = await this.find(`get namespace ${name}`, () => this.core.readNamespace({ name }));
+    return ns === undefined ? undefined : (ns.metadata?.labels ?? {});
+  }
+
   // KMM
 
   async kmmResourceServed(

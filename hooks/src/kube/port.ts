@@ -183,6 +183,8 @@ export interface KubePort {
 
   listPdbs(namespace?: string): Promise<PdbView[]>;
   findDeployments(name: string): Promise<DeploymentView[]>;
+  /** A namespace's labels; undefined when it does not exist. */
+  getNamespaceLabels(name: string): Promise<Readonly<Record<string, string>> | undefined>;
 
   /**
    * Whether the API server serves this KMM resource, i.e. its CRD is installed (checked by

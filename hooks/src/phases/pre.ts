@@ -8,6 +8,7 @@ import { readNodeFacts } from '../model/node-facts.ts';
 import { consumers, isTerminal } from '../model/pods.ts';
 import { labelsAtTarget } from '../planner/driver.ts';
 import { freezeNode, inRollout, type LabelVersions } from '../planner/freeze.ts';
+import { podSecurityProblem } from '../planner/pod-security.ts';
 import type { Policy } from '../planner/policy.ts';
 import {
   operatorDeploymentName,
@@ -58,6 +59,8 @@ export async function runPre(ctx: PhaseContext): Promise<PhaseResult> {
       nodes,
       budgets: await budgetFindings(port, nodes, policy),
     });
+    const podSecurity = await namespacePodSecurity(ctx);
+    if (podSecurity !== undefined) problems.push(podSecurity);
     if (problems.length > 0) {
       for (const p of problems) log.error(p);
       return {
@@ -142,6 +145,20 @@ async function clusterWide<T>(
       `cannot ${what} (forbidden): leftovers of the Go Onload Operator are not checked there`,
     );
     return [];
+  }
+}
+
+/** Whether the release namespace admits privileged pods; skipped with a warning without the right to read it. */
+async function namespacePodSecurity(ctx: PhaseContext): Promise<string | undefined> {
+  const namespace = ctx.config.namespace;
+  try {
+    return podSecurityProblem(namespace, (await ctx.port.getNamespaceLabels(namespace)) ?? {});
+  } catch (e) {
+    if (statusOf(e) !== 403) throw e;
+    ctx.log.warn(
+      `cannot read namespace ${namespace} (forbidden): its Pod Security labels are not checked`,
+    );
+    return undefined;
   }
 }
 

@@ -48,7 +48,7 @@ export function preflightProblems(f: PreflightFacts): string[] {
   }
   if (f.operatorModules.length > 0)
     problems.push(
-      `KMM Modules of the Go Onload Operator exist (${f.operatorModules.map((m) => `${m.namespace}/${m.name}`).join(', ')}): delete the operator's Onload resources and uninstall the operator first (npm run migrate converts an Onload resource into chart values)`,
+      `KMM Modules of the Go Onload Operator exist (${f.operatorModules.map((m) => `${m.namespace}/${m.name}`).join(', ')}): hand their nodes over without an outage with npm run migrate -- handover -n <namespace> (deleting the operator's Onload resource instead unloads the driver on every node at once)`,
     );
   const running = f.operatorDeployments.filter((d) => d.replicas > 0);
   if (running.length > 0)
@@ -60,7 +60,7 @@ export function preflightProblems(f: PreflightFacts): string[] {
     const nodes = [...new Set(leftovers.map((l) => l.node))];
     const keys = [...new Set(leftovers.map((l) => l.key))];
     problems.push(
-      `${nodes.length} node(s) carry labels of the Go Onload Operator (${keys.slice(0, 4).join(', ')} on ${nodes.slice(0, 4).join(', ')}${nodes.length > 4 ? ', ...' : ''}): uninstall the operator (deleting its Onload resources removes them) or remove the labels (kubectl label node <node> <key>-)`,
+      `${nodes.length} node(s) carry labels of the Go Onload Operator (${keys.slice(0, 4).join(', ')} on ${nodes.slice(0, 4).join(', ')}${nodes.length > 4 ? ', ...' : ''}): npm run migrate -- handover -n <namespace> moves these nodes to the chart one at a time; labels left by an operator that is already gone can be removed (kubectl label node <node> <key>-)`,
     );
   }
   for (const b of f.budgets) {

@@ -46,6 +46,8 @@ export class MemoryKube implements KubePort {
   readonly statuses: OnloadStatus[] = [];
   pdbs: PdbView[] = [];
   deployments: DeploymentView[] = [];
+  /** Labels of namespaces (absent: a namespace without labels). */
+  namespaceLabels = new Map<string, Record<string, string>>();
   onload: OnloadView | undefined;
   kmmServed = { modules: true, moduleimagesconfigs: true, nodemodulesconfigs: true };
   /** Decides evictions (default: accepted). */
@@ -247,6 +249,11 @@ export class MemoryKube implements KubePort {
   findDeployments(name: string): Promise<DeploymentView[]> {
     this.count('findDeployments');
     return Promise.resolve(this.deployments.filter((d) => d.name === name));
+  }
+
+  getNamespaceLabels(name: string): Promise<Readonly<Record<string, string>> | undefined> {
+    this.count('getNamespaceLabels');
+    return Promise.resolve(this.namespaceLabels.get(name) ?? {});
   }
 
   kmmResourceServed(

@@ -18,6 +18,8 @@ export const variants = [
   'machineconfig-on',
   'air-gapped-registry',
   'canary-policy',
+  'secure-boot-private-registry',
+  'multus-hugepages',
 ] as const;
 export type Variant = (typeof variants)[number];
 
