@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { formatSeconds, progressTo } from './lib/progress.ts';
 import { repoRoot } from './lib/helm.ts';
 import { ensureTools } from './tools/build.ts';
+import { ensurePythonTools } from './tools/python-tools.ts';
 
 const progress = progressTo('test');
 const jestArgs = process.argv.slice(2);
@@ -50,6 +51,7 @@ await ensureTools(
   ['kubernetes', 'etcd', 'kwok', 'helm3', 'helm4', 'chartTesting', 'kmm'],
   progressTo('tools'),
 );
+await ensurePythonTools(progressTo('tools'));
 for (const step of steps) {
   const stepStarted = Date.now();
   progress(`${step.name} ...`);
