@@ -385,6 +385,9 @@ describe(`KMM contract (${kmmLabel(kmm)})`, () => {
     await setKmmFault(n5, 'load', 'hang:sfc');
     try {
       await setNodeLabels(n5, { [wanted('onload')]: 'v2', [wanted('sfc')]: 'v2' });
+      await untilPod(ns, `kmm-worker-${n5}-sfc`, 'the sfc loader to hang', (p) =>
+        p.metadata.annotations?.['testbed.onload.amd.com/worker-hung'] === 'true' ? p : undefined,
+      );
       await untilNode(n5, 'onload v2 loaded', loaded('onload', 'v2'));
       expect(ready('sfc') in (await getNode(n5)).metadata.labels).toBe(false);
     } finally {
