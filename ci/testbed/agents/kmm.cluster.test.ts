@@ -156,17 +156,21 @@ describe(`KMM contract (${kmmLabel(kmm)})`, () => {
     await setNodeLabels(n1, { [wanted('onload')]: 'v1' });
     await untilNode(n1, 'onload v1 loaded', loaded('onload', 'v1'));
     expect((await statusEntry(n1, 'onload'))?.config.containerImage).toBe(image('onload', 'v1'));
-    const events = await kubectlJson<{
-      items: { reason: string; metadata: { annotations?: Record<string, string> } }[];
-    }>([
-      'get',
-      'events',
-      '-n',
-      'default',
-      '--field-selector',
-      `involvedObject.kind=Node,involvedObject.name=${n1},reason=ModuleLoaded`,
-    ]);
-    expect(events.items.some((e) => e.metadata.annotations?.module === `${ns}/onload`)).toBe(true);
+    // KMM's event recorder writes asynchronously: the Event may follow the label.
+    const moduleLoaded = async (): Promise<boolean> => {
+      const events = await kubectlJson<{
+        items: { reason: string; metadata: { annotations?: Record<string, string> } }[];
+      }>([
+        'get',
+        'events',
+        '-n',
+        'default',
+        '--field-selector',
+        `involvedObject.kind=Node,involvedObject.name=${n1},reason=ModuleLoaded`,
+      ]);
+      return events.items.some((e) => e.metadata.annotations?.module === `${ns}/onload`);
+    };
+    expect(await waitFor('the ModuleLoaded event', moduleLoaded, { timeoutMs: 30_000 })).toBe(true);
 
     const unlabelled = await getNode(n2);
     expect(unloaded('onload')(unlabelled)).toBe(true);
@@ -381,6 +385,9 @@ describe(`KMM contract (${kmmLabel(kmm)})`, () => {
     await setKmmFault(n5, 'load', 'hang:sfc');
     try {
       await setNodeLabels(n5, { [wanted('onload')]: 'v2', [wanted('sfc')]: 'v2' });
+      await untilPod(ns, `kmm-worker-${n5}-sfc`, 'the sfc loader to hang', (p) =>
+        p.metadata.annotations?.['testbed.onload.amd.com/worker-hung'] === 'true' ? p : undefined,
+      );
       await untilNode(n5, 'onload v2 loaded', loaded('onload', 'v2'));
       expect(ready('sfc') in (await getNode(n5)).metadata.labels).toBe(false);
     } finally {
