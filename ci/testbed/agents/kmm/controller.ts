@@ -65,30 +65,15 @@ export function startKmm(
   /** Whether the installed NodeModulesConfig CRD has KMM 2.5's `version` (undefined: no CRD yet). */
   async function versionFieldKnown(): Promise<boolean | undefined> {
     if (nmcHasVersion !== undefined) return nmcHasVersion;
-    crdLookup ??= lookUpVersionField().finally(() => {
-      crdLookup = undefined;
-    });
+    crdLookup ??= nmcVersionField(clients, log)
+      .then((known) => {
+        nmcHasVersion = known;
+        return known;
+      })
+      .finally(() => {
+        crdLookup = undefined;
+      });
     return crdLookup;
-  }
-
-  async function lookUpVersionField(): Promise<boolean | undefined> {
-    try {
-      const crd = await clients.apiext.readCustomResourceDefinition({ name: nmcCrd });
-      const schema = crd.spec.versions.find((v) => v.name === kmmVersion)?.schema?.openAPIV3Schema;
-      const items: unknown = schema?.properties?.spec?.properties?.modules?.items;
-      nmcHasVersion =
-        typeof items === 'object' &&
-        items !== null &&
-        'properties' in items &&
-        typeof items.properties === 'object' &&
-        items.properties !== null &&
-        'version' in items.properties;
-      log.info('NodeModulesConfig CRD found', { versionField: nmcHasVersion });
-      return nmcHasVersion;
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
-    }
   }
 
   function kmmVersionOn(node: V1Node): string {
@@ -98,33 +83,12 @@ export function startKmm(
   const withoutVersion = (entries: readonly NmcEntry[]): NmcEntry[] =>
     nmcHasVersion ? [...entries] : entries.map(({ version: _v, ...rest }) => rest);
 
-  async function writeNmc(
+  const writeNmc = (
     node: V1Node,
     nmc: Nmc | undefined,
     part: 'spec' | 'status',
     modules: readonly NmcEntry[],
-  ): Promise<void> {
-    const name = node.metadata?.name ?? '';
-    const base = { group: kmmGroup, version: kmmVersion, plural: 'nodemodulesconfigs' };
-    const body = {
-      apiVersion: `${kmmGroup}/${kmmVersion}`,
-      kind: 'NodeModulesConfig',
-      ...nmc,
-      metadata: nmc?.metadata ?? {
-        name,
-        ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata?.uid ?? '' }],
-      },
-      [part]: { modules: withoutVersion(modules) },
-    };
-    const written = (
-      !nmc
-        ? await clients.custom.createClusterCustomObject({ ...base, body })
-        : part === 'spec'
-          ? await clients.custom.replaceClusterCustomObject({ ...base, name, body })
-          : await clients.custom.replaceClusterCustomObjectStatus({ ...base, name, body })
-    ) as KubernetesObject;
-    await caches.nmcs.observed(name, undefined, written.metadata?.resourceVersion);
-  }
+  ): Promise<void> => putNmc(clients, caches, node, nmc, part, withoutVersion(modules));
 
   async function runWorkerStep(
     node: V1Node,
@@ -156,7 +120,7 @@ export function startKmm(
           pod: step.pod.metadata?.name,
           why: step.why,
         });
-        await deletePod(step.pod);
+        await deleteWorkerPod(clients, caches, step.pod);
       }
       return 'acted';
     }
@@ -194,22 +158,14 @@ export function startKmm(
     }
   }
 
-  async function deletePod(pod: PodView): Promise<void> {
-    const name = pod.metadata?.name ?? '';
-    const namespace = pod.metadata?.namespace ?? '';
-    try {
-      await clients.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 });
-    } catch (error) {
-      if (statusOf(error) !== 404) throw error;
-    }
-    await caches.pods.observed(name, namespace, undefined);
-  }
-
-  async function step(nodeName: string, versionField: boolean): Promise<Step> {
-    const node = caches.nodes.get(nodeName);
-    if (!node) return undefined;
-    const labels = node.metadata?.labels ?? {};
-
+  /**
+   * KMM's worker labels follow the user's version labels, but a dropped one comes back only on
+   * KMM's rate-limited requeue (its back-off from the drop): 'acted', or how long until then.
+   */
+  async function workerLabelStep(
+    nodeName: string,
+    labels: Readonly<Record<string, string>>,
+  ): Promise<Step> {
     const workerLabels = workerLabelChanges(labels);
     const now = Date.now();
     const deferred = new Set<string>();
@@ -231,16 +187,25 @@ export function startKmm(
     const set = Object.fromEntries(
       Object.entries(workerLabels.set).filter(([key]) => !deferred.has(key)),
     );
-    if (Object.keys(set).length > 0 || workerLabels.remove.length > 0) {
-      log.info('worker version labels', { node: nodeName, set, remove: workerLabels.remove });
-      await patchNodeLabels(clients, caches, nodeName, {
-        ...set,
-        ...Object.fromEntries(workerLabels.remove.map((k) => [k, null])),
-      });
-      for (const ref of droppedWorkerLabels(workerLabels.remove))
-        workerDroppedAt.set(`${nodeName}/${refKey(ref)}`, now);
-      return 'acted';
-    }
+    if (Object.keys(set).length === 0 && workerLabels.remove.length === 0) return requeueWait;
+    log.info('worker version labels', { node: nodeName, set, remove: workerLabels.remove });
+    await patchNodeLabels(clients, caches, nodeName, {
+      ...set,
+      ...Object.fromEntries(workerLabels.remove.map((k) => [k, null])),
+    });
+    for (const ref of droppedWorkerLabels(workerLabels.remove))
+      workerDroppedAt.set(`${nodeName}/${refKey(ref)}`, now);
+    return 'acted';
+  }
+
+  async function step(nodeName: string, versionField: boolean): Promise<Step> {
+    const node = caches.nodes.get(nodeName);
+    if (!node) return undefined;
+    const labels = node.metadata?.labels ?? {};
+
+    const labelStep = await workerLabelStep(nodeName, labels);
+    if (labelStep === 'acted') return labelStep;
+    const requeueWait = labelStep;
 
     const nmc = nmcOf(nodeName);
     // A deleted Module (held by its finalizer) is unloaded everywhere, as KMM does.
@@ -336,7 +301,77 @@ export function startKmm(
     return 0;
   }, log);
 
-  const finalizers = new WorkQueue(async (key) => {
+  const finalizers = moduleFinalizerQueue(clients, caches, log);
+
+  const enqueueAll = (): void => {
+    for (const n of caches.nodes.list()) queue.add(n.metadata?.name ?? '');
+  };
+  const enqueueModules = (): void => {
+    for (const m of caches.modules.list())
+      finalizers.add(`${m.metadata?.namespace ?? ''}/${m.metadata?.name ?? ''}`);
+  };
+  return {
+    onChange: (change) => {
+      switch (change.kind) {
+        case 'modules':
+          enqueueAll();
+          enqueueModules();
+          break;
+        case 'nmcs':
+          enqueueModules();
+          queue.add(change.object.metadata?.name ?? '');
+          break;
+        case 'pods': {
+          const node = nodeOf(change.object);
+          if (node) queue.add(node);
+          break;
+        }
+        default:
+          queue.add(change.object.metadata?.name ?? '');
+      }
+    },
+    stop: () => {
+      queue.stop();
+      finalizers.stop();
+    },
+  };
+}
+
+/** Whether the installed NodeModulesConfig CRD has KMM 2.5's `version` (undefined: no CRD yet). */
+async function nmcVersionField(clients: Clients, log: Logger): Promise<boolean | undefined> {
+  try {
+    const crd = await clients.apiext.readCustomResourceDefinition({ name: nmcCrd });
+    const schema = crd.spec.versions.find((v) => v.name === kmmVersion)?.schema?.openAPIV3Schema;
+    const items: unknown = schema?.properties?.spec?.properties?.modules?.items;
+    const known =
+      typeof items === 'object' &&
+      items !== null &&
+      'properties' in items &&
+      typeof items.properties === 'object' &&
+      items.properties !== null &&
+      'version' in items.properties;
+    log.info('NodeModulesConfig CRD found', { versionField: known });
+    return known;
+  } catch (error) {
+    if (statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+async function deleteWorkerPod(clients: Clients, caches: Caches, pod: PodView): Promise<void> {
+  const name = pod.metadata?.name ?? '';
+  const namespace = pod.metadata?.namespace ?? '';
+  try {
+    await clients.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 });
+  } catch (error) {
+    if (statusOf(error) !== 404) throw error;
+  }
+  await caches.pods.observed(name, namespace, undefined);
+}
+
+/** KMM's Module finalizer (finalizer.ts): added to every Module, removed once nothing is loaded. */
+function moduleFinalizerQueue(clients: Clients, caches: Caches, log: Logger): WorkQueue {
+  return new WorkQueue(async (key) => {
     if (!caches.modules.synced() || !caches.nmcs.synced()) return 1000;
     const [namespace = '', name = ''] = key.split('/');
     const module = caches.modules.get(name, namespace) as unknown as Module | undefined;
@@ -372,37 +407,34 @@ export function startKmm(
     }
     return undefined;
   }, log);
+}
 
-  const enqueueAll = (): void => {
-    for (const n of caches.nodes.list()) queue.add(n.metadata?.name ?? '');
-  };
-  const enqueueModules = (): void => {
-    for (const m of caches.modules.list())
-      finalizers.add(`${m.metadata?.namespace ?? ''}/${m.metadata?.name ?? ''}`);
-  };
-  return {
-    onChange: (change) => {
-      switch (change.kind) {
-        case 'modules':
-          enqueueAll();
-          enqueueModules();
-          break;
-        case 'nmcs':
-          enqueueModules();
-          queue.add(change.object.metadata?.name ?? '');
-          break;
-        case 'pods': {
-          const node = nodeOf(change.object);
-          if (node) queue.add(node);
-          break;
-        }
-        default:
-          queue.add(change.object.metadata?.name ?? '');
-      }
+async function putNmc(
+  clients: Clients,
+  caches: Caches,
+  node: V1Node,
+  nmc: Nmc | undefined,
+  part: 'spec' | 'status',
+  modules: readonly NmcEntry[],
+): Promise<void> {
+  const name = node.metadata?.name ?? '';
+  const base = { group: kmmGroup, version: kmmVersion, plural: 'nodemodulesconfigs' };
+  const body = {
+    apiVersion: `${kmmGroup}/${kmmVersion}`,
+    kind: 'NodeModulesConfig',
+    ...nmc,
+    metadata: nmc?.metadata ?? {
+      name,
+      ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata?.uid ?? '' }],
     },
-    stop: () => {
-      queue.stop();
-      finalizers.stop();
-    },
+    [part]: { modules },
   };
+  const written = (
+    !nmc
+      ? await clients.custom.createClusterCustomObject({ ...base, body })
+      : part === 'spec'
+        ? await clients.custom.replaceClusterCustomObject({ ...base, name, body })
+        : await clients.custom.replaceClusterCustomObjectStatus({ ...base, name, body })
+  ) as KubernetesObject;
+  await caches.nmcs.observed(name, undefined, written.metadata?.resourceVersion);
 }
