@@ -72,7 +72,7 @@ export async function runBed(
     );
     const installStarted = Date.now();
     const valuesA = await release.valuesFile(release.values(firstVersion, 1), firstVersion);
-    await release.applyRbac(valuesA, 'templates/hooks-rbac.yaml');
+    await release.applyRbac(valuesA, 'templates/hooks-rbac.yaml', hooksAccount);
     await runPhase(release, 'pre', valuesA);
     await release.helm('install', valuesA);
     await runPhase(release, 'post', valuesA);

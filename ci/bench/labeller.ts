@@ -36,7 +36,7 @@ export async function runLabellerCase(ctx: {
     release.values(version, 1, { labeller: { enabled: true } }),
     `labeller-${version}`,
   );
-  await release.applyRbac(valuesFile, 'templates/labeller.yaml');
+  await release.applyRbac(valuesFile, 'templates/labeller.yaml', labellerAccount);
   let watching = false;
   let exitCode: number | undefined;
   const relayLine = relay(progress, label);

@@ -68,10 +68,10 @@ export class BenchRelease {
   }
 
   /** Applies the ServiceAccount and RBAC objects a template renders. */
-  async applyRbac(valuesFile: string, showOnly: string): Promise<void> {
+  async applyRbac(valuesFile: string, showOnly: string, account: string): Promise<void> {
     await this.kubectl(
       ['apply', '-f', '-'],
-      await renderedRbac(this.rendering(valuesFile, showOnly)),
+      await renderedRbac(this.rendering(valuesFile, showOnly), account),
     );
   }
 

@@ -82,7 +82,7 @@ beforeAll(async () => {
   await ourPods.start();
   argo = await startArgoCd(testbed(), progress);
   report('start (redis, repo-server, application-controller)', argo.startSeconds);
-  repoURL = await chartRepository();
+  repoURL = await chartRepository(testbed().stateDir);
   selected = await selectedNodes();
   watch = await watchInvariants({ namespace: ns, maxOutOfService: 1, sfcEnabled: true });
 });

@@ -3,7 +3,6 @@
 // syncs requested the way the argocd CLI requests them (an `operation` on the Application), and
 // deletion through the resources finalizer.
 import { cp, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { chartDir } from '../lib/helm.ts';
@@ -16,9 +15,12 @@ import type { Values } from './values.ts';
 export const resourcesFinalizer = 'resources-finalizer.argocd.argoproj.io';
 const chartPath = 'onload';
 
-/** A bare git repository (file:// URL) whose one commit holds the chart under `onload/`. */
-export async function chartRepository(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'onload-argocd-repo-'));
+/**
+ * A bare git repository (file:// URL) under `parent` (the bed's state directory, removed with the
+ * bed) whose one commit holds the chart under `onload/`.
+ */
+export async function chartRepository(parent: string): Promise<string> {
+  const dir = await mkdtemp(join(parent, 'argocd-repo-'));
   const work = join(dir, 'work');
   const bare = join(dir, 'repo.git');
   await cp(chartDir, join(work, chartPath), {

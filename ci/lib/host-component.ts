@@ -64,10 +64,18 @@ export async function containerEnv(
   };
 }
 
-/** The ServiceAccounts and RBAC objects a rendering holds, as one YAML stream. */
-export async function renderedRbac(r: ChartRendering): Promise<string> {
-  const docs = (await renderChart(r)).filter((d) => rbacKinds.includes(d.kind ?? ''));
-  if (docs.length === 0) throw new Error(`${r.showOnly} renders no ServiceAccount or RBAC`);
+/**
+ * The ServiceAccount `account` and its RBAC objects (named after it; cluster-scoped ones carry a
+ * namespace prefix) that a rendering holds, as one YAML stream. A template may hold several
+ * identities (templates/hooks-rbac.yaml), some of them ordinary release objects Helm installs.
+ */
+export async function renderedRbac(r: ChartRendering, account: string): Promise<string> {
+  const docs = (await renderChart(r)).filter((d) => {
+    const name = d.metadata?.name ?? '';
+    return rbacKinds.includes(d.kind ?? '') && (name === account || name.endsWith(`-${account}`));
+  });
+  if (docs.length === 0)
+    throw new Error(`${r.showOnly} renders no ServiceAccount or RBAC of ${account}`);
   return docs.map((d) => stringify(d)).join('---\n');
 }
 

@@ -119,7 +119,7 @@ export class TestRelease {
     const file = join(this.dir, `rbac-${account}.yaml`);
     await writeFile(
       file,
-      await renderedRbac(this.rendering(await this.values('v0', extra), showOnly)),
+      await renderedRbac(this.rendering(await this.values('v0', extra), showOnly), account),
     );
     await kubectl(['apply', '-f', file]);
     this.rbacFiles.push(file);
