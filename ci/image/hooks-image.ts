@@ -4,13 +4,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repoRoot } from '../lib/helm.ts';
-import { run } from '../lib/process.ts';
+import { $ as zx } from 'zx';
 import { formatSeconds, heartbeat, type Progress } from '../lib/progress.ts';
 import { toolsCacheDir } from '../tools/build.ts';
 import { ensureDebianPackages } from '../tools/system-packages.ts';
 import { hostDebianSources } from './apt-sources.ts';
 import { ensureBases } from './bases.ts';
 import { contentKey, type BasePins } from './inputs.ts';
+
+const $ = zx({ quiet: true });
 
 export interface HooksImage {
   /** Name the chart's pods use, e.g. localhost/onload/onload-hooks:0.1.0-<key>. */
@@ -48,8 +50,8 @@ async function pins(): Promise<{ pins: BasePins; sources: string }> {
 }
 
 async function gitOutput(args: readonly string[]): Promise<string> {
-  const { code, stdout } = await run('git', args, { cwd: repoRoot, allowFailure: true });
-  return code === 0 ? stdout.trim() : '';
+  const out = await $({ cwd: repoRoot })`git ${args}`.nothrow();
+  return out.exitCode === 0 ? out.stdout.trim() : '';
 }
 
 async function labelArgs(version: string): Promise<string[]> {
@@ -68,20 +70,14 @@ async function caMounts(work: string): Promise<string[]> {
   const bundle = '/etc/ssl/certs/ca-certificates.crt';
   if (!existsSync(bundle)) return [];
   const npmrc = join(work, 'npmrc');
-  await writeFile(npmrc, `cafile=${bundle}\n`);
+  await writeFile(npmrc, `cafile=${bundle}\nupdate-notifier=false\n`);
   return ['-v', `${bundle}:${bundle}:ro`, '-v', `${npmrc}:/usr/local/etc/npmrc:ro`];
 }
 
 async function inspectBuilt(reference: string): Promise<{ imageId: string; size: string }> {
-  const { stdout } = await run('buildah', ['inspect', '--type', 'image', reference]);
-  const info = JSON.parse(stdout) as { FromImageID: string };
-  const { stdout: sizes } = await run('buildah', [
-    'images',
-    '--json',
-    '--filter',
-    `reference=${reference}`,
-  ]);
-  const [entry] = JSON.parse(sizes) as { size?: string }[];
+  const info = (await $`buildah inspect --type image ${reference}`).json<{ FromImageID: string }>();
+  const images = await $`buildah images --json --filter ${`reference=${reference}`}`;
+  const [entry] = images.json<{ size?: string }[]>();
   return { imageId: `sha256:${info.FromImageID}`, size: entry?.size ?? 'unknown' };
 }
 
@@ -98,7 +94,7 @@ async function prune(current: string): Promise<void> {
   for (const meta of old) {
     const image = JSON.parse(await readFile(join(dir, meta), 'utf8')) as HooksImage;
     if (image.reference === current) continue;
-    await run('buildah', ['rmi', image.reference], { allowFailure: true });
+    await $`buildah rmi ${image.reference}`.nothrow();
     await rm(image.archive, { force: true });
     await rm(join(dir, meta), { force: true });
   }
@@ -129,43 +125,25 @@ export async function ensureHooksImage(progress: Progress): Promise<HooksImage> 
     progress(`  ... image build: ${formatSeconds(elapsed)} elapsed`);
   });
   try {
-    await run(
-      'buildah',
-      [
-        'build',
-        '--isolation',
-        'chroot',
-        '--layers',
-        '-f',
-        'images/hooks/Containerfile',
-        '--ignorefile',
-        'images/hooks/Containerfile.dockerignore',
-        '--build-arg',
-        `NODE_IMAGE=${bases.build}`,
-        '--build-arg',
-        `RUNTIME_BASE=${bases.runtime}`,
-        ...(await labelArgs(version)),
-        ...(await caMounts(work)),
-        '-t',
-        reference,
-        '.',
-      ],
-      { cwd: repoRoot },
-    );
-    const partial = `${archive}.partial`;
-    await run('skopeo', [
-      'copy',
-      '--quiet',
-      `containers-storage:${reference}`,
-      `oci-archive:${partial}:${reference}`,
+    const containerfile = ['-f', 'images/hooks/Containerfile'];
+    const ignorefile = ['--ignorefile', 'images/hooks/Containerfile.dockerignore'];
+    const baseArgs = [`NODE_IMAGE=${bases.build}`, `RUNTIME_BASE=${bases.runtime}`].flatMap((a) => [
+      '--build-arg',
+      a,
     ]);
+    const extra = [...(await labelArgs(version)), ...(await caMounts(work))];
+    await $({
+      cwd: repoRoot,
+    })`buildah build --isolation chroot --layers ${containerfile} ${ignorefile} ${baseArgs} ${extra} -t ${reference} .`;
+    const partial = `${archive}.partial`;
+    await $`skopeo copy --quiet ${`containers-storage:${reference}`} ${`oci-archive:${partial}:${reference}`}`;
     await rename(partial, archive);
   } finally {
     stop();
     await rm(work, { recursive: true, force: true });
   }
-  const { stdout } = await run('skopeo', ['inspect', `oci-archive:${archive}`]);
-  const digest = (JSON.parse(stdout) as { Digest: string }).Digest;
+  const digest = (await $`skopeo inspect ${`oci-archive:${archive}`}`).json<{ Digest: string }>()
+    .Digest;
   const image: HooksImage = {
     reference,
     archive,

@@ -24,13 +24,16 @@ export async function helm(
   args: readonly string[],
   options: RunOptions = {},
 ): Promise<RunResult> {
+  const env = { ...process.env, ...options.env, ...helmHomeEnv(major) };
+  return run(await helmPath(major), args, { ...options, env });
+}
+
+/** A Helm home of the project's own for that major version (cache, config, data). */
+export function helmHomeEnv(major: HelmMajor): Record<string, string> {
   const home = join(repoRoot, 'node_modules', '.cache', `helm${major}-home`);
-  const env = {
-    ...process.env,
-    ...options.env,
+  return {
     HELM_CACHE_HOME: join(home, 'cache'),
     HELM_CONFIG_HOME: join(home, 'config'),
     HELM_DATA_HOME: join(home, 'data'),
   };
-  return run(await helmPath(major), args, { ...options, env });
 }

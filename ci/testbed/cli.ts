@@ -2,27 +2,21 @@
 //                                     the KMM/kubelet stand-ins and our pods' runner; with a real
 //                                     kubelet node testbed-real-1); prints its kubeconfig path
 // npm run cluster -- status           list running test beds
-// npm run cluster -- down [--all]     stop the test bed started by `up` (or every test bed)
+// npm run cluster -- down [--all]     stop the test beds this checkout started (or every test bed)
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { progressTo } from '../lib/progress.ts';
-import { toolsCacheDir } from '../tools/build.ts';
 import { clusterProcessesAlive, readClusterState, startCluster, stopCluster } from './cluster.ts';
+import { forgetBeds, ownBeds, rememberBed } from './own-beds.ts';
 
-const pointer = join(dirname(toolsCacheDir()), 'testbed-current');
 const progress = progressTo('testbed');
 
 async function allStateDirs(): Promise<string[]> {
   const entries = await readdir(tmpdir());
   return entries.filter((e) => e.startsWith('onload-testbed-')).map((e) => join(tmpdir(), e));
-}
-
-async function currentStateDirs(): Promise<string[]> {
-  if (!existsSync(pointer)) return [];
-  return (await readFile(pointer, 'utf8')).split('\n').filter(Boolean);
 }
 
 const { positionals, values } = parseArgs({
@@ -48,25 +42,27 @@ if (command === 'up') {
     ...(values.agents ? { agents: {} } : {}),
     ...(values['real-node'] ? { realNode: {} } : {}),
   });
-  await mkdir(dirname(pointer), { recursive: true });
-  await writeFile(pointer, [...(await currentStateDirs()), state.stateDir].join('\n'));
+  await rememberBed(state.stateDir);
   progress(`stop it with: npm run cluster -- down`);
   console.log(state.kubeconfig);
 } else if (command === 'down') {
-  const dirs = values.all ? await allStateDirs() : await currentStateDirs();
+  const dirs = values.all ? await allStateDirs() : await ownBeds();
   for (const dir of dirs) {
     await stopCluster(dir);
     progress(`stopped ${dir}`);
   }
   if (dirs.length === 0)
-    progress('no test bed to stop (use --all to stop every test bed on this machine)');
-  await rm(pointer, { force: true });
+    progress(
+      'this checkout started no test bed that is still listed (use --all to stop every test bed on this machine)',
+    );
+  await forgetBeds(dirs);
 } else if (command === 'status') {
+  const mine = await ownBeds();
   for (const dir of await allStateDirs()) {
     const alive = clusterProcessesAlive(dir).length;
     const state = existsSync(join(dir, 'state.json')) ? await readClusterState(dir) : undefined;
     console.log(
-      `${dir}: ${alive} processes running${state ? `, ${state.nodes.length} nodes, kubeconfig ${state.kubeconfig}` : ''}`,
+      `${dir}${mine.includes(dir) ? ' (this checkout)' : ''}: ${alive} processes running${state ? `, ${state.nodes.length} nodes, kubeconfig ${state.kubeconfig}` : ''}`,
     );
   }
 } else {

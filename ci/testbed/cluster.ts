@@ -12,6 +12,7 @@ import { run, type RunOptions, type RunResult } from '../lib/process.ts';
 import { formatSeconds, type Progress } from '../lib/progress.ts';
 import { waitFor } from '../lib/wait.ts';
 import { binaryPath, ensureTools, sourceModuleDir } from '../tools/build.ts';
+import { ensureDebianPackages } from '../tools/system-packages.ts';
 import { startAgents, type AgentOptions } from './agents/start.ts';
 import {
   apiserverArgs,
@@ -125,6 +126,7 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
   const { progress } = options;
   const started = Date.now();
   await ensureTools(['kubernetes', 'etcd', 'kwok'], progress);
+  await ensureDebianPackages(['openssl'], "the test bed's PKI", progress);
   await sweepDeadRealNode(progress);
   if (options.realNode) await prepareRealNode(progress);
   const stateDir = await mkdtemp(join(tmpdir(), 'onload-testbed-'));

@@ -5,10 +5,16 @@ import { run } from '../lib/process.ts';
 import type { Progress } from '../lib/progress.ts';
 
 async function isInstalled(pkg: string): Promise<boolean> {
-  const { code, stdout } = await run('dpkg-query', ['-W', '-f=${Status}', pkg], {
+  const result = await run('dpkg-query', ['-W', '-f=${Status}', pkg], {
     allowFailure: true,
+  }).catch((error: unknown) => {
+    throw new Error(
+      `this step needs the Debian packages it names (${pkg}, …) and this machine has no dpkg: ` +
+        'install their equivalents by hand',
+      { cause: error },
+    );
   });
-  return code === 0 && stdout.includes('install ok installed');
+  return result.code === 0 && result.stdout.includes('install ok installed');
 }
 
 export async function missingDebianPackages(packages: readonly string[]): Promise<string[]> {
@@ -42,6 +48,7 @@ export async function ensureDebianPackages(
   } catch (error) {
     throw new Error(
       `${why}: installing ${missing.join(', ')} failed; run \`${command}\` as root and retry\n${String(error)}`,
+      { cause: error },
     );
   }
 }
