@@ -119,6 +119,10 @@ export async function createApplication(app: AppSpec): Promise<void> {
 
 /** New Helm values for the Application (what a values change in git would be). */
 export async function setValues(name: string, values: Values): Promise<void> {
+  await patchApplication(name, { spec: { source: { helm: { valuesObject: values } } } });
+}
+
+async function patchApplication(name: string, patch: object): Promise<void> {
   await kubectl([
     'patch',
     'application',
@@ -128,7 +132,7 @@ export async function setValues(name: string, values: Values): Promise<void> {
     '--type',
     'merge',
     '-p',
-    JSON.stringify({ spec: { source: { helm: { valuesObject: values } } } }),
+    JSON.stringify(patch),
   ]);
 }
 
@@ -154,25 +158,15 @@ export async function sync(
   // Argo CD's API server copies the Application's sync options into the operation it creates.
   const syncOptions = (await getApplication(name)).spec?.syncPolicy?.syncOptions ?? [];
   const started = Date.now();
-  await kubectl([
-    'patch',
-    'application',
-    name,
-    '-n',
-    argoCdNamespace,
-    '--type',
-    'merge',
-    '-p',
-    JSON.stringify({
-      operation: {
-        initiatedBy: { username: id },
-        sync: { revision: 'main', syncStrategy: { hook: {} }, syncOptions },
-        ...(options.retryLimit === undefined
-          ? {}
-          : { retry: { limit: options.retryLimit, backoff: { duration: '5s', factor: 1 } } }),
-      },
-    }),
-  ]);
+  await patchApplication(name, {
+    operation: {
+      initiatedBy: { username: id },
+      sync: { revision: 'main', syncStrategy: { hook: {} }, syncOptions },
+      ...(options.retryLimit === undefined
+        ? {}
+        : { retry: { limit: options.retryLimit, backoff: { duration: '5s', factor: 1 } } }),
+    },
+  });
   const state = await waitFor(
     `Argo CD to finish sync ${id} of ${name}`,
     async () => {

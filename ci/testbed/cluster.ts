@@ -3,14 +3,13 @@
 // state in a temporary directory.
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:https';
-import { request as httpRequest } from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { run, type RunOptions, type RunResult } from '../lib/process.ts';
 import { formatSeconds, type Progress } from '../lib/progress.ts';
 import { waitFor } from '../lib/wait.ts';
+import { httpGetOk } from '../lib/http-probe.ts';
 import { binaryPath, ensureTools, sourceModuleDir } from '../tools/build.ts';
 import { ensureDebianPackages } from '../tools/system-packages.ts';
 import { defaults as agentDefaults } from './agents/options.ts';
@@ -96,26 +95,6 @@ function advertiseAddress(): string {
 function kubectlIn(kubeconfig: string) {
   return (args: readonly string[], options: RunOptions = {}): Promise<RunResult> =>
     run(binaryPath('kubernetes', 'kubectl'), ['--kubeconfig', kubeconfig, ...args], options);
-}
-
-function httpGetOk(url: string, tls?: { ca: Buffer; cert: Buffer; key: Buffer }): Promise<boolean> {
-  return new Promise((resolve) => {
-    const onResponse = (res: import('node:http').IncomingMessage): void => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    };
-    const req = tls
-      ? request(url, { ...tls, timeout: 2000 }, onResponse)
-      : httpRequest(url, { timeout: 2000 }, onResponse);
-    req.on('error', () => {
-      resolve(false);
-    });
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(false);
-    });
-    req.end();
-  });
 }
 
 async function kwokStageFiles(): Promise<string[]> {

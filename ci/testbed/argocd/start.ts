@@ -3,10 +3,10 @@
 // stopCluster and the watchdog stop them with the bed. Argo CD's CRDs and base config come from the
 // pinned argo-cd module.
 import { copyFile, chmod, mkdir, readdir, symlink } from 'node:fs/promises';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { helmPath } from '../../lib/helm.ts';
+import { httpGetOk } from '../../lib/http-probe.ts';
 import { run } from '../../lib/process.ts';
 import { formatSeconds, type Progress } from '../../lib/progress.ts';
 import { waitFor } from '../../lib/wait.ts';
@@ -35,23 +35,6 @@ export interface ArgoCd {
   readonly startSeconds: number;
   /** Stops the Argo CD processes (the bed keeps running). */
   stop(): Promise<void>;
-}
-
-function healthy(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const req = request(`http://127.0.0.1:${port}/healthz`, { timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on('error', () => {
-      resolve(false);
-    });
-    req.on('timeout', () => {
-      req.destroy();
-      resolve(false);
-    });
-    req.end();
-  });
 }
 
 /**
@@ -156,7 +139,10 @@ export async function startArgoCd(state: ClusterState, progress: Progress): Prom
         alive('argocd-redis', redisPid);
         alive('argocd-repo-server', repoPid);
         alive('argocd-application-controller', controllerPid);
-        return (await healthy(repoServerMetricsPort)) && (await healthy(controllerMetricsPort));
+        return (
+          (await httpGetOk(`http://127.0.0.1:${repoServerMetricsPort}/healthz`)) &&
+          (await httpGetOk(`http://127.0.0.1:${controllerMetricsPort}/healthz`))
+        );
       },
       {
         timeoutMs: 120_000,
