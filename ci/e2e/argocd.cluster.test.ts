@@ -33,7 +33,8 @@ import {
   watchInvariants,
   type Watch,
 } from './scenario.ts';
-import { expectRealPods, hooksImageOf, OurPodsRecorder, realNodeValues } from './real-node.ts';
+import { expectRealPods } from './expect-real-pods.ts';
+import { hooksImageOf, OurPodsRecorder, realNodeValues } from './real-node.ts';
 import { merge, onloadValues, type Values } from './values.ts';
 
 const ns = 'onload-argocd';

@@ -1,7 +1,6 @@
 // Our pods (hook Jobs, labeller) on the test bed's real node: the chart values that put them
 // there with the hooks image built in this run, and a record of every such pod seen, to check
 // where and from which image they ran.
-import { expect } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
@@ -156,16 +155,4 @@ export function peakMemorySummary(pods: readonly SeenPod[]): string {
   if (peaks.length === 0) return 'no reading';
   const mib = (b: number): string => (b / 2 ** 20).toFixed(0);
   return `${mib(Math.min(...peaks))}–${mib(Math.max(...peaks))} MiB over ${peaks.length} pods`;
-}
-
-/** Hook Jobs completed and the labeller runs, all on the real node from this run's image. */
-export function expectRealPods(pods: OurPodsRecorder, image: ImportedImage): void {
-  const hooks = pods.pods('hook');
-  expect(hooks.filter((p) => p.phase === 'Succeeded').length).toBeGreaterThanOrEqual(2);
-  expect(hooks.filter((p) => p.phase === 'Failed')).toEqual([]);
-  const labeller = pods.pods('labeller').filter((p) => !p.deleted);
-  expect(labeller.map((p) => [p.node, p.running, fromImage(p.imageId, image)])).toEqual([
-    [realNodeName, true, true],
-  ]);
-  expect(notOnRealNode(pods.pods(), image)).toEqual([]);
 }

@@ -1,5 +1,5 @@
-// Running chart-testing (`ct`): the Helm it should call, its Python tools (yamale, yamllint) and a
-// Helm home of its own, all on PATH/env without touching the user's.
+// Running chart-testing (`ct`): the Helm it should call, its Python tools (yamale, yamllint),
+// kubectl (ct install) and a Helm home of its own, all on PATH/env without touching the user's.
 import { dirname } from 'node:path';
 import { ensurePythonTools } from '../tools/python-tools.ts';
 import { binaryPath, ensureTool } from '../tools/build.ts';
@@ -24,7 +24,7 @@ export async function chartTesting(
     env: {
       ...process.env,
       ...options.env,
-      PATH: `${helmDir}:${pythonBin}:${process.env.PATH ?? ''}`,
+      PATH: `${helmDir}:${pythonBin}:${dirname(binaryPath('kubernetes', 'kubectl'))}:${process.env.PATH ?? ''}`,
       ...helmHomeEnv(helmMajor),
     },
   });

@@ -3,7 +3,7 @@
 // the cluster; kept apart from the `cluster` project's bed under its own environment variable.
 import { progressTo } from '../lib/progress.ts';
 import { testAgentOptions } from './agents/start.ts';
-import { startTestBed } from './jest-global-setup.ts';
+import { startTestBed } from './test-bed.ts';
 import { kmmManagerStateEnv } from './session.ts';
 
 export default async function setup(): Promise<void> {

@@ -169,18 +169,35 @@ describe('handover from the Go Onload Operator', () => {
         `${names.sfcVersionLabel}-`,
         `${names.gateLabel}-`,
       ]);
+    // Every module unloaded, then the Modules gone (KMM holds a deleted Module until no node has
+    // it), before the namespace goes: KMM cannot unload in a terminating namespace.
+    const readyLabels = [
+      kmmReadyLabel(ns, 'onload'),
+      kmmReadyLabel(ns, 'sfc'),
+      names.onloadReadyLabel,
+      names.sfcReadyLabel,
+    ];
     for (const node of nodes)
       await waitFor(
         `drivers unloaded on ${node}`,
         async () => {
           const labels = await nodeLabels(node);
-          return !(kmmReadyLabel(ns, 'onload') in labels) && !(names.onloadReadyLabel in labels);
+          return readyLabels.every((l) => !(l in labels));
         },
-        { timeoutMs: 60_000 },
+        { timeoutMs: 120_000 },
       );
     await helm(3, ['uninstall', 'onload', '-n', ns, '--no-hooks', '--wait'], {
       allowFailure: true,
     });
+    await kubectl([
+      'delete',
+      'modules.kmm.sigs.x-k8s.io',
+      '--all',
+      '-n',
+      ns,
+      '--wait=true',
+      '--timeout=120s',
+    ]);
     await deleteNamespace(ns);
     await replaceCrd(chartCrd);
   });
