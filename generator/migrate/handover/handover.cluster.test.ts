@@ -168,11 +168,19 @@ describe('handover from the Go Onload Operator', () => {
 
   afterAll(async () => {
     // The chart's labeller first (it would put the version labels back), then every module
-    // unloaded and the Modules gone (KMM holds a deleted Module until no node has it), and only
+    // unloaded while the Modules' ServiceAccount still exists (KMM's worker pods need it), then
+    // the release and the Modules gone (KMM holds a deleted Module until no node has it), and only
     // then the namespace: KMM cannot unload in a terminating namespace.
-    await helm(3, ['uninstall', 'onload', '-n', ns, '--no-hooks', '--wait'], {
-      allowFailure: true,
-    });
+    await kubectl([
+      'delete',
+      'deployment',
+      '-n',
+      ns,
+      '-l',
+      'app.kubernetes.io/component=labeller',
+      '--wait=true',
+      '--timeout=60s',
+    ]);
     for (const node of nodes)
       await kubectl([
         'label',
@@ -205,6 +213,9 @@ describe('handover from the Go Onload Operator', () => {
           },
         },
       );
+    await helm(3, ['uninstall', 'onload', '-n', ns, '--no-hooks', '--wait'], {
+      allowFailure: true,
+    });
     await kubectl([
       'delete',
       'modules.kmm.sigs.x-k8s.io',
