@@ -18,6 +18,17 @@ export interface HelmOutcome extends RunResult {
 /** The rollout can take minutes per node; Helm's default 5m --timeout is documented as too short. */
 const timeout = ['--timeout', '20m'];
 
+/**
+ * Helm 4's --wait stops its watches when the release is ready; client-go then logs (klog, on
+ * stderr) that a watch ended with "context canceled". That notice is not a complaint about the
+ * release: every other stderr line is returned.
+ */
+export function helmComplaints(stderr: string): string[] {
+  const watchStopped =
+    /^[IW]\d{4} [\d:.]+ +\d+ reflector\.go:\d+\] .*watch ended with error.*context canceled/;
+  return stderr.split('\n').filter((line) => line.trim() !== '' && !watchStopped.test(line));
+}
+
 async function timed(release: Release, args: readonly string[]): Promise<HelmOutcome> {
   const started = Date.now();
   const result = await helm(release.helm, ['--kubeconfig', release.kubeconfig, ...args], {

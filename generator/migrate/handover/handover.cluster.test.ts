@@ -171,48 +171,45 @@ describe('handover from the Go Onload Operator', () => {
     // unloaded while the Modules' ServiceAccount still exists (KMM's worker pods need it), then
     // the release and the Modules gone (KMM holds a deleted Module until no node has it), and only
     // then the namespace: KMM cannot unload in a terminating namespace.
+    // Foreground: a background delete returns while the labeller's pod still runs and relabels.
+    const labeller = ['-n', ns, '-l', 'app.kubernetes.io/component=labeller'];
+    await kubectl(['delete', 'deployment', ...labeller, '--cascade=foreground', '--timeout=60s']);
+    await waitFor(
+      "the labeller's pods to be gone",
+      async () => (await kubectl(['get', 'pods', ...labeller, '-o', 'name'])).stdout.trim() === '',
+      { timeoutMs: 60_000 },
+    );
+    // Every node: the chart's labeller labelled all selected nodes, not only the three handed over.
     await kubectl([
-      'delete',
-      'deployment',
-      '-n',
-      ns,
-      '-l',
-      'app.kubernetes.io/component=labeller',
-      '--wait=true',
-      '--timeout=60s',
+      'label',
+      'nodes',
+      '--all',
+      `${kmmVersionLabel(ns, 'onload')}-`,
+      `${kmmVersionLabel(ns, 'sfc')}-`,
+      `${names.onloadVersionLabel}-`,
+      `${names.sfcVersionLabel}-`,
+      `${names.gateLabel}-`,
     ]);
-    for (const node of nodes)
-      await kubectl([
-        'label',
-        'node',
-        node,
-        `${kmmVersionLabel(ns, 'onload')}-`,
-        `${kmmVersionLabel(ns, 'sfc')}-`,
-        `${names.onloadVersionLabel}-`,
-        `${names.sfcVersionLabel}-`,
-        `${names.gateLabel}-`,
-      ]);
     const readyLabels = [
       kmmReadyLabel(ns, 'onload'),
       kmmReadyLabel(ns, 'sfc'),
       names.onloadReadyLabel,
       names.sfcReadyLabel,
     ];
-    for (const node of nodes)
-      await waitFor(
-        `drivers unloaded on ${node}`,
-        async () => {
-          const labels = await nodeLabels(node);
-          return readyLabels.every((l) => !(l in labels));
-        },
-        {
-          timeoutMs: 120_000,
-          describe: async () => {
-            const labels = await nodeLabels(node);
-            return readyLabels.filter((l) => l in labels).join(', ');
-          },
-        },
+    const stillLoaded = async (): Promise<string[]> =>
+      (await kubectlJson<List<Meta>>(['get', 'nodes'])).items.flatMap((n) =>
+        readyLabels
+          .filter((l) => l in (n.metadata.labels ?? {}))
+          .map((l) => `${n.metadata.name}: ${l}`),
       );
+    await waitFor(
+      'drivers unloaded on every node',
+      async () => (await stillLoaded()).length === 0,
+      {
+        timeoutMs: 120_000,
+        describe: async () => (await stillLoaded()).join(', '),
+      },
+    );
     await helm(3, ['uninstall', 'onload', '-n', ns, '--no-hooks', '--wait'], {
       allowFailure: true,
     });
