@@ -95,10 +95,10 @@ describe.each(helmMajors)('validations, Helm %i', (helmMajor) => {
   it('reports every broken rule at once', async () => {
     const error = await refuse(
       { machineConfig: { enabled: true }, upgrade: { canary: { nodeNames: ['a', 'a'] } } },
-      'n'.repeat(34),
+      'n'.repeat(35),
     );
     expect(error).toContain('The onload chart cannot be rendered with these values:');
-    expect(error).toContain('at most 33 characters');
+    expect(error).toContain('at most 34 characters');
     expect(error).toContain('machineConfig.enabled and sfc.enabled');
     expect(error).toContain('upgrade.canary.nodeNames');
   });
