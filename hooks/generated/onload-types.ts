@@ -753,8 +753,9 @@ export interface ChartValuesMultusNetworksItem {
 export interface ChartValuesHooks {
   /**
    * activeDeadlineSeconds of each hook Job. A rollout stops starting nodes when less than one
-   * node's worst case (the sum of upgrade.timeouts) is left, and ends reporting the nodes left;
-   * the next helm upgrade resumes. Run helm with a longer --timeout.
+   * node's worst case (the sum of upgrade.timeouts) is left, and fails naming the nodes left; the
+   * next helm upgrade resumes. For N nodes, at least that worst case × N / maxParallelUpgrades +
+   * 300. Run helm with a longer --timeout.
    * @default 3600
    */
   readonly timeoutSeconds: number;

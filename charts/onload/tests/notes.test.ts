@@ -50,6 +50,19 @@ describe('NOTES.txt', () => {
     expect(canary).toContain('--wait=hookOnly');
   });
 
+  it('sizes hooks.timeoutSeconds for N nodes from the per-node timeouts and maxParallelUpgrades', async () => {
+    const minimal = await notes('minimal');
+    expect(minimal).toContain(
+      'a node takes at most 1500s (the sum of upgrade.timeouts), 1 at a time',
+    );
+    expect(minimal).toContain('1500 × N / 1 (rounded up) + 300 seconds');
+    expect(minimal).toContain('3600s covers 2 node(s) even at their worst case');
+    expect(minimal).toContain('A post hook that runs out of time fails, naming the nodes left');
+    const canary = await notes('canary-policy');
+    expect(canary).toContain('1800 × N / 2 (rounded up) + 300 seconds');
+    expect(canary).toContain('7200s covers 6 node(s) even at their worst case');
+  });
+
   it('warns about the reboots a MachineConfig causes', async () => {
     expect(await notes('machineconfig-on')).toContain('reboot the nodes of pool "worker"');
     expect(await notes('minimal')).not.toContain('MachineConfig');

@@ -92,13 +92,51 @@ describe.each(helmMajors)('validations, Helm %i', (helmMajor) => {
     expect(error).toContain('moduleBuild.dockerfiles contains "ubuntu"');
   });
 
+  it('refuses a kernel-module image without a tag or digest, naming the mapping and the fix', async () => {
+    const error = await refuse({
+      onload: {
+        kernelMappings: [
+          { regexp: '^a$', kernelModuleImage: 'registry.example.com/m:8-${KERNEL_FULL_VERSION}' },
+          { regexp: '^b$', kernelModuleImage: 'registry.example.com:5000/onload/onload-module' },
+        ],
+      },
+    });
+    expect(error).toContain(
+      'onload.kernelMappings[1].kernelModuleImage "registry.example.com:5000/onload/onload-module" has no tag or digest, which KMM refuses',
+    );
+    expect(error).toContain(
+      'e.g. registry.example.com:5000/onload/onload-module:8.1.2.26-${KERNEL_FULL_VERSION} or registry.example.com:5000/onload/onload-module@sha256:<digest>',
+    );
+    expect(error).not.toContain('kernelMappings[0]');
+  });
+
+  it('accepts kernel-module images with a tag or a digest', async () => {
+    await expect(
+      render({
+        variant: 'minimal',
+        helmMajor,
+        overrides: {
+          onload: {
+            kernelMappings: [
+              { regexp: '^a$', kernelModuleImage: 'localhost:5000/m:${KERNEL_FULL_VERSION}' },
+              {
+                regexp: '^b$',
+                kernelModuleImage: `registry.example.com/m@sha256:${'0'.repeat(64)}`,
+              },
+            ],
+          },
+        },
+      }),
+    ).resolves.toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'Module' })]));
+  });
+
   it('reports every broken rule at once', async () => {
     const error = await refuse(
       { machineConfig: { enabled: true }, upgrade: { canary: { nodeNames: ['a', 'a'] } } },
-      'n'.repeat(34),
+      'n'.repeat(35),
     );
     expect(error).toContain('The onload chart cannot be rendered with these values:');
-    expect(error).toContain('at most 33 characters');
+    expect(error).toContain('at most 34 characters');
     expect(error).toContain('machineConfig.enabled and sfc.enabled');
     expect(error).toContain('upgrade.canary.nodeNames');
   });

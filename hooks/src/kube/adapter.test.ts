@@ -175,6 +175,28 @@ describe('ClientNodeKube over a fake HTTP layer', () => {
     });
   });
 
+  describe('patchOnloadStatus', () => {
+    const path =
+      /^\/apis\/onload\.amd\.com\/v1alpha1\/namespaces\/onload\/onloads\/onload\/status$/;
+
+    it('replaces the whole status, so versions no node runs any more disappear', async () => {
+      server.on('PATCH', path, { status: 200, body: { metadata: { name: 'onload' } } });
+      const status = { phase: 'Ready' as const, versions: { v1: 5 } };
+      expect(await kube.patchOnloadStatus('onload', 'onload', status)).toBe(true);
+      const [req] = server.matching('PATCH', path);
+      expect(req?.headers['content-type']).toBe('application/json-patch+json');
+      expect(req?.body).toEqual([{ op: 'add', path: '/status', value: status }]);
+    });
+
+    it('reports a missing Onload resource as not written', async () => {
+      server.on('PATCH', path, {
+        status: 404,
+        body: status(404, 'NotFound', 'onloads.onload.amd.com "onload" not found'),
+      });
+      expect(await kube.patchOnloadStatus('onload', 'onload', { phase: 'Ready' })).toBe(false);
+    });
+  });
+
   it('lists and watches nodes by label selector, relisting after 410 Gone', async () => {
     let lists = 0;
     server.on('GET', /^\/api\/v1\/nodes$/, (req) => {

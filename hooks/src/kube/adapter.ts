@@ -50,6 +50,7 @@ import type {
   Sink,
 } from './port.ts';
 import { matches } from './selectors.ts';
+import { onloadStatusPatch } from './status-patch.ts';
 import {
   toDeploymentView,
   toLeaseView,
@@ -69,6 +70,7 @@ import {
 const kmm = { group: 'kmm.sigs.x-k8s.io', version: 'v1beta1' } as const;
 const onloadApi = { group: 'onload.amd.com', version: 'v1alpha1', plural: 'onloads' } as const;
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
 export interface AdapterOptions {
   readonly retry?: RetryOptions;
@@ -425,8 +427,8 @@ export class ClientNodeKube implements KubePort {
   async patchOnloadStatus(namespace: string, name: string, status: OnloadStatus): Promise<boolean> {
     const done: unknown = await this.find(`update status of Onload ${namespace}/${name}`, () =>
       this.custom.patchNamespacedCustomObjectStatus(
-        { ...onloadApi, namespace, name, body: { status } },
-        mergePatch,
+        { ...onloadApi, namespace, name, body: onloadStatusPatch(status) },
+        jsonPatch,
       ),
     );
     return done !== undefined;

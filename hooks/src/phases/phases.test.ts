@@ -213,11 +213,14 @@ describe('post: the rollout', () => {
     ]);
   });
 
-  it('does not start a node when less than its worst case is left before the Job deadline', async () => {
+  it('does not start a node when less than its worst case is left before the Job deadline, and fails naming the nodes left', async () => {
     const kube = cluster({ nodes: names(2), from: 'v1', moduleVersion: 'v2' });
     const result = await runPost(context(kube, spec({ version: 'v2' }), 200));
-    expect(result.exitCode).toBe(0);
-    expect(result.message).toContain('2 node(s) left');
+    expect(result.exitCode).toBe(1);
+    expect(result.message).toContain(
+      '2 node(s) left: node-0 (runs onload v1, wants v2), node-1 (runs onload v1, wants v2)',
+    );
+    expect(kube.events.at(-1)?.reason).toBe('RolloutFailed');
     expect(
       [...kube.nodes.values()].every((n) => readNodeFacts(n, ns).modules.onload.label === 'v1'),
     ).toBe(true);

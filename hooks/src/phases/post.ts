@@ -207,13 +207,11 @@ async function finish(
     case 'paused':
       exitCode = exitCodes.ok;
       break;
-    case 'deadline':
-      exitCode = outcome.inFlight.length > 0 ? exitCodes.failed : exitCodes.ok;
-      break;
     case 'stopped':
       exitCode = lease.lost ? exitCodes.failed : exitCodes.stopped;
       break;
     default:
+      // Out of time too: nodes still run the old driver, so Helm must not report success.
       exitCode = exitCodes.failed;
   }
   const message = `${outcome.message} (after ${elapsed})`;

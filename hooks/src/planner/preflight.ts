@@ -2,8 +2,8 @@
 import { kmmVersionLabel, moduleNames, onloadGroup, skipLabel } from '../contract.ts';
 import type { DeploymentView, ModuleView, NodeView, PdbView, PodView } from '../kube/port.ts';
 
-/** KMM builds label keys `<ns>.<module>` that must fit 63 characters: ns + "." + "onload" <= 40. */
-export const maxNamespaceLength = 40 - 1 - moduleNames.onload.length;
+/** KMM refuses len(namespace) + len(Module name) > 40: its node label names must fit 63 characters. */
+export const maxNamespaceLength = 40 - moduleNames.onload.length;
 export const operatorDeploymentName = 'onload-operator-controller-manager';
 export const operatorManagedBy = 'app.kubernetes.io/managed-by=onload-operator';
 

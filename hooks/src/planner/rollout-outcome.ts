@@ -1,6 +1,7 @@
 // When a rollout run is over, and why: superseded by a Module change, stopped, out of time,
 // failed, paused, blocked, install wait timed out, or complete. Undefined: keep going.
 import { skipLabel } from '../contract.ts';
+import { loadedVersion } from './driver.ts';
 import { worstCaseSeconds, type Policy } from './policy.ts';
 import { isLeft, type Entry } from './rollout-entries.ts';
 import type { Gate } from './rollout-start.ts';
@@ -8,6 +9,8 @@ import type { FailedNode, Outcome, RolloutSnapshot } from './types.ts';
 
 /** Stop at a safe point when the Job deadline is this close. */
 export const deadlineMarginMs = 20_000;
+/** Nodes named in an out-of-time message; the rest are counted. */
+const maxNodesNamed = 20;
 
 export interface OutcomeInput {
   readonly s: RolloutSnapshot;
@@ -22,9 +25,7 @@ export interface OutcomeInput {
 export function decideOutcome(o: OutcomeInput): Outcome | undefined {
   const { s, entries, failures } = o;
   const inFlight = entries.filter((e) => e.category === 'active').map((e) => e.node.name);
-  const left = entries.filter(
-    (e) => isLeft(e) || e.category === 'failed' || e.category === 'active',
-  ).length;
+  const left = nodesLeft(entries).length;
   if (s.stopping) {
     return {
       kind: 'stopped',
@@ -40,13 +41,30 @@ export function decideOutcome(o: OutcomeInput): Outcome | undefined {
       kind: 'deadline',
       left,
       inFlight,
-      message: `the hook deadline is reached while ${inFlight.join(', ')} are mid-upgrade; ${left} node(s) left; the next run resumes them`,
+      message: `out of time: the hook deadline is reached while ${inFlight.join(', ')} are mid-upgrade; ${left} node(s) left: ${describeNodesLeft(o)}; run the upgrade again to resume them (or raise hooks.timeoutSeconds)`,
     };
   }
   const pending = entries.filter(isLeft).map((e) => e.node.name);
   if (failures.length > 0) return failedOutcome(failures, left, pending.length);
   if (pending.length > 0) return notUpgradedOutcome(o, pending.length);
   return installOutcome(o);
+}
+
+/** Nodes this run has not brought to the desired version: not started, failed or mid-upgrade. */
+function nodesLeft(entries: readonly Entry[]): Entry[] {
+  return entries.filter((e) => isLeft(e) || e.category === 'failed' || e.category === 'active');
+}
+
+/** The nodes not at the desired version yet, each with the version it runs and the one it needs. */
+function describeNodesLeft(o: OutcomeInput): string {
+  const wanted = o.policy.desiredVersion;
+  const left = nodesLeft(o.entries);
+  const named = left.slice(0, maxNodesNamed).map((e) => {
+    const current = loadedVersion(e.facts);
+    return `${e.node.name} (runs ${current === undefined ? 'no onload' : `onload ${current}`}, wants ${wanted})`;
+  });
+  const more = left.length - named.length;
+  return [...named, ...(more > 0 ? [`and ${more} more`] : [])].join(', ');
 }
 
 function failedOutcome(failures: readonly FailedNode[], left: number, pending: number): Outcome {
@@ -73,7 +91,7 @@ function notUpgradedOutcome(o: OutcomeInput, left: number): Outcome {
       kind: 'deadline',
       left,
       inFlight: [],
-      message: `stopping before the hook deadline: less than one node's worst case (${worstCaseSeconds(o.policy.timeouts)}s) is left; ${left} node(s) left; run the upgrade again to continue (or raise hooks.timeoutSeconds)`,
+      message: `out of time: less than one node's worst case (${worstCaseSeconds(o.policy.timeouts)}s) is left before the hook deadline; ${left} node(s) left: ${describeNodesLeft(o)}; run the upgrade again to continue (or raise hooks.timeoutSeconds)`,
     };
   const deferred = o.entries.filter((e) => e.category === 'deferred');
   const why = [

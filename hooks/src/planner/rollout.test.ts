@@ -180,6 +180,27 @@ describe('planRollout: starting nodes', () => {
     );
     expect(started(plan)).toEqual([]);
     expect(plan.outcome).toEqual(expect.objectContaining({ kind: 'deadline', left: 1 }));
+    expect(plan.outcome?.message).toContain('out of time');
+    expect(plan.outcome?.message).toContain('1 node(s) left: a (runs onload v1, wants v2)');
+  });
+
+  it('names every node left, with its versions, when the deadline comes mid-upgrade', () => {
+    const plan = planRollout(
+      snapshot({
+        nodes: [
+          node('a', { version: 'v1', loaded: 'v1', paused: true, state: 'evicting', since: t0 }),
+          node('b', { version: 'v1', loaded: 'v1' }),
+        ],
+        deadlineAt: t0 + 10_000,
+      }),
+      policy(),
+    );
+    expect(plan.outcome).toEqual(
+      expect.objectContaining({ kind: 'deadline', left: 2, inFlight: ['a'] }),
+    );
+    expect(plan.outcome?.message).toContain(
+      '2 node(s) left: a (runs onload v1, wants v2), b (runs onload v1, wants v2)',
+    );
   });
 
   it('retries nodes that failed in an earlier run before new ones, from where they are', () => {
