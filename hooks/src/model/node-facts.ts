@@ -1,6 +1,6 @@
-// The node contract's one reader and writer (docs/architecture.md, node contract): what a Node's
-// labels and annotations say about Onload on it, read without judgement, and NodeChange, the
-// typed change every planner emits, turned into label and annotation keys by nodePatch alone.
+// The node contract's reader (docs/architecture.md, node contract): what a Node's labels and
+// annotations say about Onload on it, read without judgement; and NodeChange, the typed change
+// every planner emits, which runtime/node-writer.ts alone turns into a patch.
 import {
   kmmReadyLabel,
   kmmVersionLabel,
@@ -16,7 +16,38 @@ import {
   type ModuleKey,
   type NodeState,
 } from '../contract.ts';
-import type { MetadataPatch, NodeView } from '../kube/port.ts';
+import type { NodeView } from '../kube/port.ts';
+
+/**
+ * Every label and annotation of ours on a Node, named by what it holds: a module's name stands
+ * for its KMM version label, the annotation keys for the rollout bookkeeping.
+ */
+export type OwnKey = ModuleKey | 'state' | 'paused' | NodeAnnotationKey;
+export const ownKeys: readonly OwnKey[] = [
+  'onload',
+  'sfc',
+  'state',
+  'paused',
+  ...nodeAnnotationKeys,
+];
+
+/** Where an own key lives on a Node of this namespace, and its full name. */
+export function ownKeyName(
+  namespace: string,
+  key: OwnKey,
+): { readonly in: 'labels' | 'annotations'; readonly name: string } {
+  switch (key) {
+    case 'onload':
+    case 'sfc':
+      return { in: 'labels', name: kmmVersionLabel(namespace, moduleNames[key]) };
+    case 'state':
+      return { in: 'labels', name: stateLabel(namespace) };
+    case 'paused':
+      return { in: 'labels', name: pausedLabel(namespace) };
+    default:
+      return { in: 'annotations', name: nodeAnnotation(namespace, key) };
+  }
+}
 
 export interface ModuleFacts {
   /** Our KMM version label (the version KMM must run). */
@@ -29,6 +60,8 @@ export interface ModuleFacts {
 
 export interface NodeFacts {
   readonly name: string;
+  /** The version of the Node these facts were read from (a write's precondition). */
+  readonly resourceVersion: string;
   readonly modules: Readonly<Record<ModuleKey, ModuleFacts>>;
   readonly paused: boolean;
   /** Our state label when it holds a known state. */
@@ -41,6 +74,8 @@ export interface NodeFacts {
   readonly unloaded: readonly ModuleKey[];
   readonly retriedAt?: number;
   readonly skip: boolean;
+  /** Our keys present on the node, whatever their values. */
+  readonly carried: readonly OwnKey[];
 }
 
 export const inProgressStates: readonly NodeState[] = [
@@ -79,10 +114,15 @@ export function readNodeFacts(node: NodeView, namespace: string): NodeFacts {
   );
   return {
     name: node.name,
+    resourceVersion: node.resourceVersion,
     modules: { onload: module('onload'), sfc: module('sfc') },
     paused: Object.hasOwn(labels, pausedLabel(namespace)),
     skip: labels[skipLabel] === 'true',
     unloaded,
+    carried: ownKeys.filter((k) => {
+      const where = ownKeyName(namespace, k);
+      return Object.hasOwn(node[where.in], where.name);
+    }),
     ...(state !== undefined ? { state } : {}),
     ...(since !== undefined ? { since } : {}),
     ...(retriedAt !== undefined ? { retriedAt } : {}),
@@ -102,17 +142,9 @@ export function formatTime(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-/** The value of the `unloaded` annotation for a set of modules. */
-export function formatUnloaded(modules: readonly ModuleKey[]): string {
-  return [...new Set(modules)]
-    .sort()
-    .map((m) => moduleNames[m])
-    .join(',');
-}
-
 /**
- * A change to a Node in terms of the contract; `nodePatch` alone turns it into label and
- * annotation keys. `null` removes; an absent field leaves the node as it is.
+ * A change to a Node in terms of the contract; runtime/node-writer.ts alone turns it into label
+ * and annotation keys. `null` removes; an absent field leaves the node as it is.
  */
 export interface NodeChange {
   readonly state?: NodeState | null;
@@ -129,63 +161,25 @@ export interface NodeChange {
   readonly unloaded?: readonly ModuleKey[] | null;
   /** When the one KMM worker-pod retry happened (ms); null clears. */
   readonly retried?: number | null;
+  /** Keys of ours removed whatever they hold (uninstall, leaving the selector). */
+  readonly forget?: readonly OwnKey[];
 }
 
-type Ops = Record<string, string | null>;
-
-export function nodePatch(
-  change: NodeChange,
-  namespace: string,
-): { readonly labels: Ops; readonly annotations: Ops } {
-  const labels: Ops = {};
-  const annotations: Ops = {};
-  const note = (key: NodeAnnotationKey, value: string | null | undefined): void => {
-    if (value !== undefined) annotations[nodeAnnotation(namespace, key)] = value;
-  };
-  if (change.state !== undefined) labels[stateLabel(namespace)] = change.state;
-  if (change.paused !== undefined) labels[pausedLabel(namespace)] = change.paused ? 'true' : null;
-  for (const m of Object.keys(change.versions ?? {}) as ModuleKey[]) {
-    const version = change.versions?.[m];
-    if (version !== undefined) labels[kmmVersionLabel(namespace, moduleNames[m])] = version;
-  }
-  note('since', change.since === undefined ? undefined : formatTime(change.since));
-  note('target', change.target);
-  note('reason', change.failure === undefined ? undefined : (change.failure?.reason ?? null));
-  note('message', change.failure === undefined ? undefined : (change.failure?.message ?? null));
-  if (change.unloaded !== undefined)
-    note('unloaded', change.unloaded === null ? null : formatUnloaded(change.unloaded));
-  if (change.retried !== undefined)
-    note('retried', change.retried === null ? null : formatTime(change.retried));
-  return { labels, annotations };
+/** A change to one node, as of the resourceVersion it was decided on. */
+export interface NodeWrite {
+  readonly node: string;
+  readonly resourceVersion: string;
+  readonly change: NodeChange;
 }
 
 export function isEmptyChange(change: NodeChange): boolean {
   return Object.values(change).every((v) => v === undefined);
 }
 
-/** Every label key of ours on a node (what uninstall and leaving the selector remove). */
+/** Every label key of ours on a node (the selectors that find nodes to clean). */
 export function ourLabelKeys(namespace: string): string[] {
-  return [
-    kmmVersionLabel(namespace, moduleNames.onload),
-    kmmVersionLabel(namespace, moduleNames.sfc),
-    stateLabel(namespace),
-    pausedLabel(namespace),
-  ];
-}
-
-/** The patch that removes every key of ours from the node, or undefined when it has none. */
-export function cleanupPatch(node: NodeView, namespace: string): MetadataPatch | undefined {
-  const labels = Object.fromEntries(
-    ourLabelKeys(namespace)
-      .filter((k) => Object.hasOwn(node.labels, k))
-      .map((k) => [k, null]),
-  );
-  const annotations = Object.fromEntries(
-    nodeAnnotationKeys
-      .map((k) => nodeAnnotation(namespace, k))
-      .filter((k) => Object.hasOwn(node.annotations, k))
-      .map((k) => [k, null]),
-  );
-  if (Object.keys(labels).length === 0 && Object.keys(annotations).length === 0) return undefined;
-  return { labels, annotations };
+  return ownKeys
+    .map((k) => ownKeyName(namespace, k))
+    .filter((where) => where.in === 'labels')
+    .map((where) => where.name);
 }

@@ -2,7 +2,9 @@
 // Modules, and applies planLabeller's decisions whenever something changes. Runs until SIGTERM.
 import { kmmVersionLabel, moduleNames } from '../contract.ts';
 import type { ModuleView, NodeView } from '../kube/port.ts';
-import { planLabeller, type LabellerPatch } from '../planner/labeller.ts';
+import { readNodeFacts } from '../model/node-facts.ts';
+import { planLabeller, type LabellerWrite } from '../planner/labeller.ts';
+import { NodeWriter } from '../runtime/node-writer.ts';
 import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.ts';
 import { runGrouped } from '../runtime/grouped.ts';
 import { asSink, Changes, Store } from '../runtime/store.ts';
@@ -51,6 +53,8 @@ export async function runLabeller(ctx: PhaseContext): Promise<PhaseResult> {
     `labeller: watching nodes matching ${selector || '(all nodes)'} and the Modules in ${ns}`,
   );
 
+  const writer = new NodeWriter(port, ns);
+  const facts = (store: Store<NodeView>) => store.values().map((n) => readNodeFacts(n, ns));
   let reportedMissing = false;
   const stopped = (): boolean => run.stopping;
   while (!stopped()) {
@@ -67,14 +71,13 @@ export async function runLabeller(ctx: PhaseContext): Promise<PhaseResult> {
       reportedMissing = true;
     }
     if (onload?.version !== undefined) reportedMissing = false;
-    const patches = planLabeller({
-      namespace: ns,
+    const writes = planLabeller({
       sfcEnabled: config.spec.sfc.enabled,
-      selected: selected.values(),
-      labelled: labelled.values(),
+      selected: facts(selected),
+      labelled: facts(labelled),
       modules: { ...(onload ? { onload } : {}), ...(sfc ? { sfc } : {}) },
     });
-    if (await applyPatches(ctx, patches, [selected, labelled]))
+    if (await applyWrites(ctx, writer, writes, [selected, labelled]))
       setTimeout(() => {
         changes.notify();
       }, retryMs).unref();
@@ -83,32 +86,33 @@ export async function runLabeller(ctx: PhaseContext): Promise<PhaseResult> {
   return { exitCode: exitCodes.ok, message: 'labeller stopped' };
 }
 
-/** Applies the labeller's patches, a few nodes at once; true when some must be tried again. */
-async function applyPatches(
+/** Applies the labeller's writes, a few nodes at once; true when some must be tried again. */
+async function applyWrites(
   ctx: PhaseContext,
-  patches: readonly LabellerPatch[],
+  writer: NodeWriter,
+  writes: readonly LabellerWrite[],
   stores: readonly Store<NodeView>[],
 ): Promise<boolean> {
-  const { port, log } = ctx;
+  const { log } = ctx;
   let retry = false;
   // Nodes that join together (a node pool scaling up) are labelled a few at a time.
   await runGrouped(
-    patches,
-    (p) => p.node,
+    writes,
+    (w) => w.node,
     patchParallel,
-    async (p) => {
+    async (w) => {
       try {
-        const result = await port.patchNode(p.node, p.patch, p.resourceVersion);
+        const { result, patch } = await writer.write(w);
         if (result.kind === 'patched') {
           for (const store of stores) store.upsert(result.object);
-          log.info(`node ${p.node}: ${p.why}`, { node: p.node, patch: p.patch });
+          log.info(`node ${w.node}: ${w.why}`, { node: w.node, patch });
         } else {
           retry = true;
-          log.debug(`node ${p.node} changed meanwhile; deciding again`, { node: p.node });
+          log.debug(`node ${w.node} changed meanwhile; deciding again`, { node: w.node });
         }
       } catch (e) {
         retry = true;
-        log.warn(`node ${p.node}: could not update its labels (${p.why}); retrying`, {
+        log.warn(`node ${w.node}: could not update its labels (${w.why}); retrying`, {
           error: e,
         });
       }

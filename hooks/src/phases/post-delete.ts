@@ -3,7 +3,9 @@
 // until KMM reports the modules unloaded, warning about nodes where it does not.
 import { kmmReadyLabel, moduleNames, rolloutLeaseName } from '../contract.ts';
 import type { NodeView } from '../kube/port.ts';
-import { cleanupPatch, ourLabelKeys } from '../model/node-facts.ts';
+import { ourLabelKeys } from '../model/node-facts.ts';
+import { cleanupChange } from '../planner/cleanup.ts';
+import { NodeWriter } from '../runtime/node-writer.ts';
 import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.ts';
 import { asSink, Changes, Store } from '../runtime/store.ts';
 
@@ -14,20 +16,10 @@ export async function runPostDelete(ctx: PhaseContext): Promise<PhaseResult> {
   const byName = new Map<string, NodeView>();
   for (const key of ourLabelKeys(ns))
     for (const n of await port.listNodes(key)) byName.set(n.name, n);
+  const writer = new NodeWriter(port, ns);
   let cleaned = 0;
-  for (const first of byName.values()) {
-    let node: NodeView | undefined = first;
-    for (let attempt = 0; node !== undefined && attempt < 5; attempt++) {
-      const patch = cleanupPatch(node, ns);
-      if (patch === undefined) break;
-      const result = await port.patchNode(node.name, patch, node.resourceVersion);
-      if (result.kind === 'patched') {
-        cleaned++;
-        break;
-      }
-      node = result.kind === 'conflict' ? await port.getNode(node.name) : undefined;
-    }
-  }
+  for (const node of byName.values())
+    if ((await writer.settle(node, cleanupChange)).kind === 'written') cleaned++;
   log.info(`removed the Onload labels and annotations of namespace ${ns} from ${cleaned} node(s)`);
 
   // KMM removes `.ready` once a module is unloaded: watch the nodes that still carry one.

@@ -18,6 +18,7 @@ import {
 } from '../planner/preflight.ts';
 import { statusOf } from '../kube/errors.ts';
 import { holdRolloutLease } from './hold-lease.ts';
+import { NodeWriter } from '../runtime/node-writer.ts';
 import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.ts';
 
 export async function runPre(ctx: PhaseContext): Promise<PhaseResult> {
@@ -86,34 +87,23 @@ async function freeze(
   versions: LabelVersions,
 ): Promise<PhaseResult> {
   const { port, log } = ctx;
-  const ns = policy.namespace;
+  const writer = new NodeWriter(port, policy.namespace);
   const counts = { labelled: 0, kept: 0, 'in-rollout': 0 };
   const running = new Map<string, number>();
-  for (const first of listed) {
-    let node: NodeView | undefined = first;
-    for (let attempt = 0; node !== undefined && attempt < 5; attempt++) {
-      const { verdict, patch } = freezeNode(node, ns, versions);
-      if (patch === undefined) {
-        counts[verdict]++;
-        const label = readNodeFacts(node, ns).modules.onload.label;
-        if (verdict === 'kept' && label !== undefined)
-          running.set(label, (running.get(label) ?? 0) + 1);
-        break;
-      }
-      const result = await port.patchNode(
-        node.name,
-        { labels: patch.labels },
-        patch.resourceVersion,
+  for (const node of listed) {
+    const settled = await writer.settle(node, (f) => freezeNode(f, versions).change);
+    if (settled.kind === 'written') {
+      counts.labelled++;
+      log.info(
+        `node ${node.name}: labelled for onload ${versions.onload} (it had no version label)`,
+        { node: node.name },
       );
-      if (result.kind === 'patched') {
-        counts.labelled++;
-        log.info(
-          `node ${node.name}: labelled for onload ${versions.onload} (it had no version label)`,
-          { node: node.name },
-        );
-        break;
-      }
-      node = result.kind === 'conflict' ? await port.getNode(node.name) : undefined;
+    } else if (settled.kind === 'unchanged') {
+      const { verdict } = freezeNode(settled.facts, versions);
+      counts[verdict]++;
+      const label = settled.facts.modules.onload.label;
+      if (verdict === 'kept' && label !== undefined)
+        running.set(label, (running.get(label) ?? 0) + 1);
     }
   }
   const kept = [...running].map(([v, n]) => `${n} on ${v}`).join(', ');
@@ -169,8 +159,8 @@ async function budgetFindings(
   policy: Policy,
 ): Promise<BudgetFinding[]> {
   const toUpgrade = nodes.filter((n) => {
-    if (inRollout(n, policy.namespace)) return true;
     const f = readNodeFacts(n, policy.namespace);
+    if (inRollout(f)) return true;
     return f.modules.onload.label !== undefined && !labelsAtTarget(f, policy);
   });
   if (toUpgrade.length === 0) return [];

@@ -1,40 +1,64 @@
 import { describe, expect, it } from '@jest/globals';
 import { kmmVersionLabel, nodeAnnotation, stateLabel } from '../contract.ts';
+import type { NodeView } from '../kube/port.ts';
+import { readNodeFacts } from '../model/node-facts.ts';
+import { nodePatch } from '../runtime/node-writer.ts';
 import { module, node, ns } from '../testing/fixtures.ts';
-import { freezeNode } from './freeze.ts';
-import { planLabeller } from './labeller.ts';
+import { freezeNode, type LabelVersions } from './freeze.ts';
+import { planLabeller, type LabellerInput } from './labeller.ts';
 
 const onloadKey = kmmVersionLabel(ns, 'onload');
 const sfcKey = kmmVersionLabel(ns, 'sfc');
 
+const facts = (nodes: readonly NodeView[]) => nodes.map((n) => readNodeFacts(n, ns));
+
+/** Freeze of a node, its change spelled as the patch the node writer sends. */
+function freeze(n: NodeView, versions: LabelVersions) {
+  const { verdict, change } = freezeNode(readNodeFacts(n, ns), versions);
+  return { verdict, ...(change ? { patch: nodePatch(change, ns) } : {}) };
+}
+
+/** The labeller's writes for nodes, each change spelled as the patch the node writer sends. */
+function label(
+  input: Omit<LabellerInput, 'selected' | 'labelled'> & {
+    readonly selected: readonly NodeView[];
+    readonly labelled: readonly NodeView[];
+  },
+) {
+  const writes = planLabeller({
+    ...input,
+    selected: facts(input.selected),
+    labelled: facts(input.labelled),
+  });
+  return writes.map((w) => ({ ...w, patch: nodePatch(w.change, ns) }));
+}
+
 describe('freeze', () => {
   it('keeps the version of labelled nodes and gives fresh nodes the new one (sfc too)', () => {
-    expect(freezeNode(node('a', { version: 'v1' }), ns, { onload: 'v2', sfc: 'v2' })).toEqual({
+    expect(freeze(node('a', { version: 'v1' }), { onload: 'v2', sfc: 'v2' })).toEqual({
       verdict: 'kept',
     });
-    expect(freezeNode(node('b'), ns, { onload: 'v2', sfc: 'v2' }).patch?.labels).toEqual({
+    expect(freeze(node('b'), { onload: 'v2', sfc: 'v2' }).patch?.labels).toEqual({
       [onloadKey]: 'v2',
       [sfcKey]: 'v2',
     });
-    expect(freezeNode(node('c'), ns, { onload: 'v2' }).patch?.labels).toEqual({
+    expect(freeze(node('c'), { onload: 'v2' }).patch?.labels).toEqual({
       [onloadKey]: 'v2',
     });
   });
 
   it('leaves sfc to the rollout on a node that runs onload without sfc (sfc enabled later)', () => {
-    expect(
-      freezeNode(node('a', { onload: 'v1', sfc: null }), ns, { onload: 'v2', sfc: 'v2' }),
-    ).toEqual({ verdict: 'kept' });
+    expect(freeze(node('a', { onload: 'v1', sfc: null }), { onload: 'v2', sfc: 'v2' })).toEqual({
+      verdict: 'kept',
+    });
   });
 
   it('leaves nodes mid-rollout or failed alone, even without a version label', () => {
-    expect(freezeNode(node('a', { paused: true }), ns, { onload: 'v2' }).verdict).toBe(
+    expect(freeze(node('a', { paused: true }), { onload: 'v2' }).verdict).toBe('in-rollout');
+    expect(freeze(node('b', { state: 'reloading-driver' }), { onload: 'v2' }).verdict).toBe(
       'in-rollout',
     );
-    expect(freezeNode(node('b', { state: 'reloading-driver' }), ns, { onload: 'v2' }).verdict).toBe(
-      'in-rollout',
-    );
-    expect(freezeNode(node('c', { state: 'upgrade-failed' }), ns, { onload: 'v2' }).verdict).toBe(
+    expect(freeze(node('c', { state: 'upgrade-failed' }), { onload: 'v2' }).verdict).toBe(
       'in-rollout',
     );
   });
@@ -45,8 +69,7 @@ describe('labeller', () => {
 
   it('labels selected nodes without a version label with the live Module version, and nothing without a Module', () => {
     const selected = [node('new'), node('old', { version: 'v1' })];
-    const patches = planLabeller({
-      namespace: ns,
+    const patches = label({
       sfcEnabled: true,
       selected,
       labelled: [node('old', { version: 'v1' })],
@@ -58,9 +81,7 @@ describe('labeller', () => {
         patch: { labels: { [onloadKey]: 'v3', [sfcKey]: 'v3' } },
       }),
     ]);
-    expect(
-      planLabeller({ namespace: ns, sfcEnabled: true, selected, labelled: [], modules: {} }),
-    ).toEqual([]);
+    expect(label({ sfcEnabled: true, selected, labelled: [], modules: {} })).toEqual([]);
   });
 
   it('cleans nodes that left the selector unless they are mid-rollout', () => {
@@ -70,8 +91,7 @@ describe('labeller', () => {
       annotations: { [nodeAnnotation(ns, 'target')]: 'v1' },
     });
     const busy = node('busy', { version: 'v1', paused: true, state: 'evicting' });
-    const patches = planLabeller({
-      namespace: ns,
+    const patches = label({
       sfcEnabled: true,
       selected: [],
       labelled: [gone, busy],

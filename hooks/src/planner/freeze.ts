@@ -3,8 +3,7 @@
 // install, or joined later) gets the version given; nodes in a rollout are left alone. A node
 // that has the onload label but no sfc label (sfc enabled later) is left to the rollout: loading
 // sfc under a loaded onload would fail, so it needs the ordered per-node procedure.
-import type { NodeView } from '../kube/port.ts';
-import { isInProgressState, nodePatch, readNodeFacts } from '../model/node-facts.ts';
+import { isInProgressState, type NodeChange, type NodeFacts } from '../model/node-facts.ts';
 
 export interface LabelVersions {
   readonly onload: string;
@@ -12,39 +11,23 @@ export interface LabelVersions {
   readonly sfc?: string;
 }
 
-export interface NodeLabelPatch {
-  readonly node: string;
-  readonly resourceVersion: string;
-  readonly labels: Readonly<Record<string, string>>;
-}
-
 export type FreezeVerdict = 'labelled' | 'kept' | 'in-rollout';
 
 /** Whether a node is being rolled (or failed in a rollout): nobody else touches its labels. */
-export function inRollout(node: NodeView, namespace: string): boolean {
-  const f = readNodeFacts(node, namespace);
+export function inRollout(f: NodeFacts): boolean {
   return f.paused || isInProgressState(f.state) || f.state === 'upgrade-failed';
 }
 
 export function freezeNode(
-  node: NodeView,
-  namespace: string,
+  f: NodeFacts,
   versions: LabelVersions,
-): { readonly verdict: FreezeVerdict; readonly patch?: NodeLabelPatch } {
-  if (inRollout(node, namespace)) return { verdict: 'in-rollout' };
-  const { onload, sfc } = readNodeFacts(node, namespace).modules;
+): { readonly verdict: FreezeVerdict; readonly change?: NodeChange } {
+  if (inRollout(f)) return { verdict: 'in-rollout' };
+  const { onload, sfc } = f.modules;
   if (onload.label !== undefined) return { verdict: 'kept' };
   const addSfc = versions.sfc !== undefined && sfc.label === undefined;
-  const { labels } = nodePatch(
-    { versions: { onload: versions.onload, ...(addSfc ? { sfc: versions.sfc } : {}) } },
-    namespace,
-  );
   return {
     verdict: 'labelled',
-    patch: {
-      node: node.name,
-      resourceVersion: node.resourceVersion,
-      labels: labels as Record<string, string>,
-    },
+    change: { versions: { onload: versions.onload, ...(addSfc ? { sfc: versions.sfc } : {}) } },
   };
 }

@@ -48,7 +48,7 @@ export type Action =
       readonly kind: 'patch-node';
       readonly node: string;
       readonly resourceVersion: string;
-      /** Turned into labels and annotations by nodePatch (model/node-facts.ts) in the Executor. */
+      /** Turned into labels and annotations by the node writer (runtime/node-writer.ts). */
       readonly change: NodeChange;
       readonly transition?: Transition;
       /** What the patch does, for logs. */

@@ -3,10 +3,11 @@
 import { canaryDoneAnnotation, pauseAnnotation } from '../contract.ts';
 import type { KubePort } from '../kube/port.ts';
 import type { Logger } from '../log/logger.ts';
-import { isInProgressState, nodePatch } from '../model/node-facts.ts';
+import { isInProgressState } from '../model/node-facts.ts';
 import type { Action, EvictionRecord, Transition } from '../planner/types.ts';
 import type { EventRecorder } from './events.ts';
 import { runGrouped } from './grouped.ts';
+import { NodeWriter } from './node-writer.ts';
 import type { PhaseContext } from './run.ts';
 import type { RolloutWorld } from './world.ts';
 import type { Store } from './store.ts';
@@ -41,9 +42,11 @@ export interface ExecutionResult {
 
 export class Executor {
   private readonly d: ExecutorDeps;
+  private readonly writer: NodeWriter;
 
   constructor(deps: ExecutorDeps) {
     this.d = deps;
+    this.writer = new NodeWriter(deps.port, deps.namespace);
   }
 
   /** The executor of a phase: acts on the world's nodes, records the world's evictions. */
@@ -67,7 +70,7 @@ export class Executor {
     await runGrouped(actions, actionGroup, this.d.parallel ?? defaultParallel, async (action) => {
       switch (action.kind) {
         case 'patch-node':
-          await this.patchNode(action, outcome);
+          await this.writeNode(action, outcome);
           break;
         case 'evict':
           await this.evict(action);
@@ -83,12 +86,11 @@ export class Executor {
     return outcome;
   }
 
-  private async patchNode(
+  private async writeNode(
     action: ActionOf<'patch-node'>,
     outcome: { conflicts: number; transitions: Transition[] },
   ): Promise<void> {
-    const patch = nodePatch(action.change, this.d.namespace);
-    const result = await this.d.port.patchNode(action.node, patch, action.resourceVersion);
+    const { result, patch } = await this.writer.write(action);
     if (result.kind === 'patched') {
       this.d.nodes.upsert(result.object);
       this.d.log.debug(`node ${action.node}: ${action.note}`, {

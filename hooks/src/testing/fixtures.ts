@@ -11,9 +11,10 @@ import {
   userlandVersionLabel,
   type NodeState,
 } from '../contract.ts';
-import type { ModuleView, NodeView, PodView } from '../kube/port.ts';
+import type { MetadataPatch, ModuleView, NodeView, PodView } from '../kube/port.ts';
 import { fromMap, parse } from '../kube/selectors.ts';
-import { formatTime, nodePatch } from '../model/node-facts.ts';
+import { formatTime } from '../model/node-facts.ts';
+import { nodePatch } from '../runtime/node-writer.ts';
 import type { Policy, Timeouts } from '../planner/policy.ts';
 import type { Action, RolloutSnapshot } from '../planner/types.ts';
 
@@ -219,11 +220,15 @@ export function snapshot(o: Partial<RolloutSnapshot> & { version?: string } = {}
 /** Allocatable amd.com/onload for a serving node. */
 export const allocatable = { [onloadResource]: 100 };
 
+type Spelled = Required<{ [K in keyof MetadataPatch]: NonNullable<MetadataPatch[K]> }>;
+
 /** A planned action with its node change spelled as the labels and annotations it writes. */
 export type Expanded<A extends Action = Action> = A extends { kind: 'patch-node' }
-  ? A & ReturnType<typeof nodePatch>
+  ? A & Spelled
   : A;
 
 export function expanded(actions: readonly Action[]): Expanded[] {
-  return actions.map((a) => (a.kind === 'patch-node' ? { ...a, ...nodePatch(a.change, ns) } : a));
+  return actions.map((a) =>
+    a.kind === 'patch-node' ? { ...a, labels: {}, annotations: {}, ...nodePatch(a.change, ns) } : a,
+  );
 }

@@ -5,7 +5,7 @@
 import { moduleNames, type ModuleKey } from '../contract.ts';
 import { mergeStringMap } from './merge-patch.ts';
 import type { NmcView, NodeView, PodView } from '../kube/port.ts';
-import { nodePatch } from '../model/node-facts.ts';
+import { nodePatch } from '../runtime/node-writer.ts';
 import { podKey } from '../model/pods.ts';
 import type { Policy } from '../planner/policy.ts';
 import type { Action, EvictionRecord, RolloutSnapshot } from '../planner/types.ts';
@@ -196,8 +196,8 @@ export class Sim {
     if (!node) return;
     if (node.resourceVersion !== a.resourceVersion) return; // 409: the planner re-reads
     const patch = nodePatch(a.change, ns);
-    const labels = mergeStringMap(node.labels, patch.labels);
-    const annotations = mergeStringMap(node.annotations, patch.annotations);
+    const labels = mergeStringMap(node.labels, patch.labels ?? {});
+    const annotations = mergeStringMap(node.annotations, patch.annotations ?? {});
     const next = { ...node, labels, annotations, resourceVersion: String(++this.rv) };
     this.checkDriverRules(a.node, simView(node), simView(next));
     if (!isActive(simView(node)) && isActive(simView(next))) this.checkStart(a.node, node);
