@@ -13,7 +13,8 @@ import {
 } from '../contract.ts';
 import type { PdbView } from '../kube/port.ts';
 import { readNodeFacts } from '../model/node-facts.ts';
-import { consumer, module, node, ns } from '../testing/fixtures.ts';
+import { fromMap } from '../kube/selectors.ts';
+import { consumer, module, node, ns, release } from '../testing/fixtures.ts';
 import { cluster, context, selectorLabel, spec } from '../testing/phase-setup.ts';
 import { runLabeller } from './labeller.ts';
 import { runPost } from './post.ts';
@@ -398,6 +399,40 @@ describe('pre-delete and post-delete', () => {
     expect(result.message).toContain(
       'apps/app-node-0-0 on node-0 (blocked by PodDisruptionBudget apps/pdb)',
     );
+  });
+
+  it('pre-delete refuses before evicting anything when a budget would keep some pods, and says how to recover the release', async () => {
+    const kube = cluster({ nodes: names(2), from: 'v1', moduleVersion: 'v1' });
+    kube.putPod(consumer('bare', 'node-0'));
+    const web = { labels: { app: 'web' }, owner: { kind: 'ReplicaSet', name: 'web-1' } };
+    kube.putPod(consumer('web-a', 'node-1', web));
+    kube.pdbs = [
+      {
+        namespace: 'apps',
+        name: 'web-pdb',
+        selector: fromMap({ app: 'web' }),
+        minAvailable: 1,
+        disruptionsAllowed: 0,
+      },
+    ];
+    kube.evictionPolicy = (pod) =>
+      pod.labels['app'] === 'web'
+        ? { kind: 'blocked', budgets: ['apps/web-pdb'], message: 'no' }
+        : { kind: 'evicted' };
+    const result = await runPreDelete(
+      context(
+        kube,
+        spec({ version: 'v1', timeouts: { devicePluginStopSeconds: 1, evictionSeconds: 1 } }),
+      ),
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.message).toContain('PodDisruptionBudget apps/web-pdb');
+    expect(result.message).toContain('apps/web-a on node-1');
+    expect(result.message).toContain('Nothing was evicted');
+    expect(result.message).toContain(`helm rollback ${release} <revision> -n ${ns}`);
+    expect(kube.requests.get('evictPod')).toBeUndefined();
+    expect(kube.pods.get('apps/bare')?.deleting).toBe(false);
+    for (const n of kube.nodes.values()) expect(readNodeFacts(n, ns).paused).toBe(false);
   });
 
   it('post-delete removes our labels and annotations and waits for KMM to unload', async () => {

@@ -8,7 +8,7 @@ const p = policy({
   timeouts: { devicePluginStopSeconds: 10, evictionSeconds: 20, driverReloadSeconds: 30 },
 });
 const app = consumer('app', 'a');
-const base = { now: t0, startedAt: t0, policy: p, evictions: new Map() };
+const base = { now: t0, startedAt: t0, policy: p, evictions: new Map(), budgetsChecked: true };
 const patches = (actions: readonly Action[]) =>
   expanded(actions).flatMap((a) => (a.kind === 'patch-node' ? [[a.node, a.labels]] : []));
 
@@ -33,6 +33,25 @@ describe('pre-delete drain', () => {
       }),
     ]);
     expect(plan.done).toBe(false);
+  });
+
+  it('evicts nothing until the budgets were checked, asked for once every node is paused and observed', () => {
+    const unchecked = { ...base, budgetsChecked: false };
+    const half = planDrain({
+      ...unchecked,
+      nodes: [node('a', { version: 'v1', paused: true }), node('b', { version: 'v1' })],
+      nodePods: new Map([['a', [app]]]),
+    });
+    expect([half.actions.map((a) => a.kind), half.checkBudgets]).toEqual([
+      ['patch-node'],
+      undefined,
+    ]);
+    const all = planDrain({
+      ...unchecked,
+      nodes: [node('a', { version: 'v1', paused: true })],
+      nodePods: new Map([['a', [app]]]),
+    });
+    expect([all.actions, all.checkBudgets]).toEqual([[], true]);
   });
 
   it('then unloads onload before sfc, and is done when KMM reports both unloaded', () => {
@@ -85,6 +104,7 @@ describe('pre-delete drain', () => {
       nodes: [node('a', { paused: true })],
       nodePods: new Map([['a', [app]]]),
       evictions,
+      budgetsChecked: true,
     };
     const failed = planDrain({ ...late, policy: p });
     expect(failed.failure).toContain('apps/app on a (blocked by PodDisruptionBudget apps/pdb)');
