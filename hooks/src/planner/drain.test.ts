@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { kmmVersionLabel, pausedLabel } from '../contract.ts';
 import { consumer, expanded, node, ns, policy, t0 } from '../testing/fixtures.ts';
 import { planDrain, planRestore, type DrainInput } from './drain.ts';
+import type { PodView } from '../kube/port.ts';
 import type { Action } from './types.ts';
 
 const p = policy({
@@ -52,6 +53,19 @@ describe('pre-delete drain', () => {
       nodePods: new Map([['a', [app]]]),
     });
     expect([all.actions, all.checkBudgets]).toEqual([[], true]);
+  });
+
+  it('evicts a pod without a controller only once no other pod is left', () => {
+    const owned = consumer('web', 'a', { owner: { kind: 'ReplicaSet', name: 'web-1' } });
+    const step = (pods: PodView[]) =>
+      planDrain({
+        ...base,
+        nodes: [node('a', { version: 'v1', paused: true })],
+        nodePods: new Map([['a', pods]]),
+      }).actions.map((a) => (a.kind === 'evict' ? a.pod.name : a.kind));
+    expect(step([app, owned])).toEqual(['web']);
+    expect(step([app, { ...owned, deleting: true }])).toEqual([]);
+    expect(step([app])).toEqual(['app']);
   });
 
   it('then unloads onload before sfc, and is done when KMM reports both unloaded', () => {

@@ -108,7 +108,7 @@ export function planDrain(input: DrainInput): DrainPlan {
     };
   }
   return {
-    actions: found.actions,
+    actions: bareLast(found.actions, remaining),
     remaining,
     unloading,
     done: evicted && unloading.length === 0 && found.actions.length === 0,
@@ -166,6 +166,17 @@ function removePod(
   const retryAt = nextEvictionAt(record, now);
   if (retryAt <= now) found.actions.push({ kind: 'evict', node: node.name, pod: target });
   else found.wakeAt = Math.min(found.wakeAt ?? retryAt, retryAt);
+}
+
+/**
+ * A pod without a controller is gone for good once evicted: it is evicted only when no other pod
+ * is left, so a refusal that only shows during the evictions never costs one.
+ */
+function bareLast(actions: Action[], remaining: ReadonlyMap<string, readonly PodView[]>): Action[] {
+  const pods = [...remaining.values()].flat();
+  if (pods.every((p) => p.owner === undefined)) return actions;
+  const bare = new Set(pods.filter((p) => p.owner === undefined).map((p) => p.uid));
+  return actions.filter((a) => a.kind !== 'evict' || !bare.has(a.pod.uid));
 }
 
 /** Per node: onload's label goes first; sfc's once onload is unloaded. */
