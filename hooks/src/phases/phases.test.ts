@@ -428,7 +428,7 @@ describe('pre-delete and post-delete', () => {
     expect(result.exitCode).toBe(1);
     expect(result.message).toContain('PodDisruptionBudget apps/web-pdb');
     expect(result.message).toContain('apps/web-a on node-1');
-    expect(result.message).toContain('Nothing was evicted');
+    expect(result.message).toContain('Nothing was uninstalled and nothing was evicted');
     expect(result.message).toContain(`helm rollback ${release} <revision> -n ${ns}`);
     expect(kube.requests.get('evictPod')).toBeUndefined();
     expect(kube.pods.get('apps/bare')?.deleting).toBe(false);

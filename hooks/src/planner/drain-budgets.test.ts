@@ -32,7 +32,7 @@ describe('budgets checked before the uninstall evicts anything', () => {
       'PodDisruptionBudget apps/web-pdb allows 0 eviction(s) but protects 1 such pod(s) (apps/w1 on a)',
     );
     expect(message).toContain(
-      'Nothing was evicted and nothing was uninstalled; the device plugin returns to 2 node(s)',
+      'Nothing was uninstalled and nothing was evicted; the device plugin returns to 2 node(s)',
     );
     expect(message).toContain('helm rollback onload <revision> -n onload-system');
     expect(message).toContain('helm uninstall onload -n onload-system again');

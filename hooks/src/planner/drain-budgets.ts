@@ -42,5 +42,5 @@ export function budgetRefusal(
         `PodDisruptionBudget ${pdb.namespace}/${pdb.name} allows ${pdb.disruptionsAllowed ?? 0} eviction(s) but protects ${pods.length} such pod(s) (${pods.map((p) => `${podKey(p)} on ${p.nodeName}`).join(', ')})`,
     )
     .join('; ');
-  return `uninstall refused before evicting anything: pods using amd.com/onload cannot run anywhere once the driver goes, and ${list}. Nothing was evicted and nothing was uninstalled${restoredNote(restored)}. Scale those workloads down (or relax their PodDisruptionBudgets, or set upgrade.eviction.force=true) and uninstall again; helm uninstall --no-hooks skips this and unloads the driver under them. ${helmRecovery(policy)}`;
+  return `uninstall refused before evicting anything: pods using amd.com/onload cannot run anywhere once the driver goes, and ${list}. Nothing was uninstalled and nothing was evicted${restoredNote(restored)}. Scale those workloads down (or relax their PodDisruptionBudgets, or set upgrade.eviction.force=true) and uninstall again; helm uninstall --no-hooks skips this and unloads the driver under them. ${helmRecovery(policy)}`;
 }
