@@ -50,6 +50,12 @@ describe('NOTES.txt', () => {
     expect(canary).toContain('--wait=hookOnly');
   });
 
+  it('says how to keep the release after a refused uninstall', async () => {
+    const text = await notes('minimal');
+    expect(text).toContain(`helm rollback trading <revision> -n ${ns}`);
+    expect(text).toContain(`helm history trading -n ${ns} shows as uninstalling`);
+  });
+
   it('sizes hooks.timeoutSeconds for N nodes from the per-node timeouts and maxParallelUpgrades', async () => {
     const minimal = await notes('minimal');
     expect(minimal).toContain(

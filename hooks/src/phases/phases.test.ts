@@ -8,10 +8,13 @@ import {
   nodeAnnotation,
   pauseAnnotation,
   pausedLabel,
+  skipLabel,
   stateLabel,
 } from '../contract.ts';
+import type { PdbView } from '../kube/port.ts';
 import { readNodeFacts } from '../model/node-facts.ts';
-import { module, node, ns } from '../testing/fixtures.ts';
+import { fromMap } from '../kube/selectors.ts';
+import { consumer, module, node, ns, release } from '../testing/fixtures.ts';
 import { cluster, context, selectorLabel, spec } from '../testing/phase-setup.ts';
 import { runLabeller } from './labeller.ts';
 import { runPost } from './post.ts';
@@ -19,6 +22,13 @@ import { runPostDelete } from './post-delete.ts';
 import { runPre } from './pre.ts';
 import { runPreDelete } from './pre-delete.ts';
 
+const strictBudget: PdbView = {
+  namespace: 'apps',
+  name: 'strict',
+  selector: { requirements: [] },
+  maxUnavailable: 0,
+  disruptionsAllowed: 0,
+};
 const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `node-${i}`);
 
 describe('post: the rollout', () => {
@@ -301,12 +311,47 @@ describe('pre: preflight and freeze', () => {
 
   it('fails naming a budget that never allows evicting consumers on nodes to upgrade', async () => {
     const kube = cluster({ nodes: names(1), from: 'v1', moduleVersion: 'v1', consumersPerNode: 1 });
-    kube.pdbs = [
-      { namespace: 'apps', name: 'strict', selector: { requirements: [] }, maxUnavailable: 0 },
-    ];
+    kube.pdbs = [strictBudget];
     const result = await runPre(context(kube, spec({ version: 'v2' })));
     expect(result.exitCode).toBe(1);
     expect(result.message).toContain('PodDisruptionBudget apps/strict (maxUnavailable 0)');
+  });
+
+  it('with upgrade.eviction.force, lets the upgrade past a budget that never allows an eviction; the rollout deletes the pods', async () => {
+    const kube = cluster({ nodes: names(1), from: 'v1', moduleVersion: 'v2', consumersPerNode: 1 });
+    kube.pdbs = [strictBudget];
+    kube.evictionPolicy = () => ({ kind: 'blocked', budgets: ['apps/strict'], message: 'no' });
+    const forced = spec({
+      version: 'v2',
+      upgrade: { eviction: { podSelector: '', force: true } },
+      timeouts: { evictionSeconds: 1 },
+    });
+    const pre = context(kube, forced);
+    expect(await runPre(pre)).toEqual(expect.objectContaining({ exitCode: 0 }));
+    expect(pre.lines.some((l) => l.includes('upgrade.eviction.force deletes'))).toBe(true);
+    expect(await runPost(context(kube, forced))).toEqual(expect.objectContaining({ exitCode: 0 }));
+    expect(kube.requests.get('deletePod')).toBe(1);
+    expect(readNodeFacts(kube.nodes.get('node-0') ?? node('x'), ns).state).toBe('upgrade-done');
+  });
+
+  it('leaves a node labelled upgrade-skip out of the budget check and of the rollout', async () => {
+    const kube = cluster({ nodes: names(2), from: 'v1', moduleVersion: 'v2' });
+    kube.putPod(consumer('app', 'node-0'));
+    kube.editNode('node-0', (n) => ({ labels: { ...n.labels, [skipLabel]: 'true' } }));
+    kube.pdbs = [strictBudget];
+    kube.evictionPolicy = () => ({ kind: 'blocked', budgets: ['apps/strict'], message: 'no' });
+    expect(await runPre(context(kube, spec({ version: 'v2' })))).toEqual(
+      expect.objectContaining({ exitCode: 0 }),
+    );
+    expect(await runPost(context(kube, spec({ version: 'v2' })))).toEqual(
+      expect.objectContaining({ exitCode: 0 }),
+    );
+    const [skipped, upgraded] = ['node-0', 'node-1'].map((n) =>
+      readNodeFacts(kube.nodes.get(n) ?? node(n), ns),
+    );
+    expect([skipped?.modules.onload.label, skipped?.paused]).toEqual(['v1', false]);
+    expect(upgraded?.modules.onload.label).toBe('v2');
+    expect(kube.requests.get('evictPod')).toBeUndefined();
   });
 
   it('fails on leftovers of the Go operator', async () => {
@@ -354,6 +399,40 @@ describe('pre-delete and post-delete', () => {
     expect(result.message).toContain(
       'apps/app-node-0-0 on node-0 (blocked by PodDisruptionBudget apps/pdb)',
     );
+  });
+
+  it('pre-delete refuses before evicting anything when a budget would keep some pods, and says how to recover the release', async () => {
+    const kube = cluster({ nodes: names(2), from: 'v1', moduleVersion: 'v1' });
+    kube.putPod(consumer('bare', 'node-0'));
+    const web = { labels: { app: 'web' }, owner: { kind: 'ReplicaSet', name: 'web-1' } };
+    kube.putPod(consumer('web-a', 'node-1', web));
+    kube.pdbs = [
+      {
+        namespace: 'apps',
+        name: 'web-pdb',
+        selector: fromMap({ app: 'web' }),
+        minAvailable: 1,
+        disruptionsAllowed: 0,
+      },
+    ];
+    kube.evictionPolicy = (pod) =>
+      pod.labels['app'] === 'web'
+        ? { kind: 'blocked', budgets: ['apps/web-pdb'], message: 'no' }
+        : { kind: 'evicted' };
+    const result = await runPreDelete(
+      context(
+        kube,
+        spec({ version: 'v1', timeouts: { devicePluginStopSeconds: 1, evictionSeconds: 1 } }),
+      ),
+    );
+    expect(result.exitCode).toBe(1);
+    expect(result.message).toContain('PodDisruptionBudget apps/web-pdb');
+    expect(result.message).toContain('apps/web-a on node-1');
+    expect(result.message).toContain('Nothing was uninstalled and nothing was evicted');
+    expect(result.message).toContain(`helm rollback ${release} <revision> -n ${ns}`);
+    expect(kube.requests.get('evictPod')).toBeUndefined();
+    expect(kube.pods.get('apps/bare')?.deleting).toBe(false);
+    for (const n of kube.nodes.values()) expect(readNodeFacts(n, ns).paused).toBe(false);
   });
 
   it('post-delete removes our labels and annotations and waits for KMM to unload', async () => {

@@ -1,11 +1,12 @@
 // pre-delete (Argo CD PreDelete): nothing may break silently when the driver goes. Every node
 // with Onload is paused, every pod using Onload is evicted through the Eviction API (budgets
-// honoured, bounded, loudly), and KMM unloads the modules while the Modules and their
-// ServiceAccount still exist. See planner/drain.ts.
+// honoured, bounded, loudly; none at all when a budget would refuse one), and KMM unloads the
+// modules while the Modules and their ServiceAccount still exist. See planner/drain.ts.
 import { kmmVersionLabel, moduleNames } from '../contract.ts';
-import type { NodeView } from '../kube/port.ts';
+import type { NodeView, PodView } from '../kube/port.ts';
 import { podKey } from '../model/pods.ts';
 import { planDrain, planRestore } from '../planner/drain.ts';
+import { budgetRefusal } from '../planner/drain-budgets.ts';
 import { EventRecorder } from '../runtime/events.ts';
 import { Executor } from '../runtime/executor.ts';
 import { holdRolloutLease } from './hold-lease.ts';
@@ -65,6 +66,7 @@ async function uninstall(
   const startedAt = clock.now();
   let announced = new Set<string>();
   let warned = false;
+  let budgetsChecked = policy.eviction.force;
   for (;;) {
     const now = clock.now();
     if (!world.nodes.synced || !labelled.synced) {
@@ -93,19 +95,20 @@ async function uninstall(
       nodes: [...nodes.values()],
       nodePods: snapshot.nodePods,
       evictions: world.evictions,
+      budgetsChecked,
     });
+    if (plan.checkBudgets) {
+      const refusal = await refusalBeforeEvicting(ctx, plan.remaining, nodes);
+      if (refusal !== undefined) return await refuse(ctx, world, executor, labelled, refusal);
+      budgetsChecked = true;
+      continue;
+    }
     const pending = [...plan.remaining.values()].flat().map(podKey);
     const fresh = pending.filter((k) => !announced.has(k));
     if (fresh.length > 0)
       log.warn(`UNINSTALL: evicting ${fresh.length} pod(s) using Onload: ${fresh.join(', ')}`);
     announced = new Set([...announced, ...pending]);
-    if (plan.failure) {
-      await restoreService(ctx, world, executor, () =>
-        newest([...labelled.values(), ...world.nodes.values()]),
-      );
-      log.error(plan.failure);
-      return { exitCode: exitCodes.failed, message: plan.failure };
-    }
+    if (plan.failure) return await refuse(ctx, world, executor, labelled, plan.failure);
     if (plan.done) {
       const evicted = announced.size > 0 ? `${announced.size} pod(s) evicted; ` : '';
       if (plan.warning) log.warn(plan.warning);
@@ -123,6 +126,36 @@ async function uninstall(
       clock.now(),
     );
   }
+}
+
+/** Whether some PodDisruptionBudget would refuse one of the evictions: then none is made. */
+async function refusalBeforeEvicting(
+  ctx: PhaseContext,
+  remaining: ReadonlyMap<string, readonly PodView[]>,
+  nodes: ReadonlyMap<string, NodeView>,
+): Promise<string | undefined> {
+  const { policy } = ctx.config;
+  return budgetRefusal(
+    [...remaining.values()].flat(),
+    await ctx.port.listPdbs(),
+    policy,
+    planRestore([...nodes.values()], policy.namespace).length,
+  );
+}
+
+/** Refuses the uninstall, the device plugin back where the driver is untouched. */
+async function refuse(
+  ctx: PhaseContext,
+  world: RolloutWorld,
+  executor: Executor,
+  labelled: Store<NodeView>,
+  message: string,
+): Promise<PhaseResult> {
+  await restoreService(ctx, world, executor, () =>
+    newest([...labelled.values(), ...world.nodes.values()]),
+  );
+  ctx.log.error(message);
+  return { exitCode: exitCodes.failed, message };
 }
 
 /**

@@ -6,13 +6,14 @@ import type { KubePort, NodeView } from '../kube/port.ts';
 import { format } from '../kube/selectors.ts';
 import { readNodeFacts } from '../model/node-facts.ts';
 import { consumers, isTerminal } from '../model/pods.ts';
-import { labelsAtTarget } from '../planner/driver.ts';
-import { freezeNode, inRollout, type LabelVersions } from '../planner/freeze.ts';
+import { freezeNode, type LabelVersions } from '../planner/freeze.ts';
+import { rolloutEvicts } from '../planner/rollout-entries.ts';
 import { podSecurityProblem } from '../planner/pod-security.ts';
 import type { Policy } from '../planner/policy.ts';
 import {
   operatorDeploymentName,
   operatorManagedBy,
+  forcedBudgetWarnings,
   preflightProblems,
   type BudgetFinding,
 } from '../planner/preflight.ts';
@@ -44,6 +45,7 @@ export async function runPre(ctx: PhaseContext): Promise<PhaseResult> {
       ? await port.getModule(config.namespace, moduleNames.onload)
       : undefined;
     const sfc = kmmModules ? await port.getModule(config.namespace, moduleNames.sfc) : undefined;
+    const budgets = await budgetFindings(port, nodes, policy);
     const problems = preflightProblems({
       namespace: config.namespace,
       kmmModules,
@@ -58,7 +60,8 @@ export async function runPre(ctx: PhaseContext): Promise<PhaseResult> {
         port.findDeployments(operatorDeploymentName),
       ),
       nodes,
-      budgets: await budgetFindings(port, nodes, policy),
+      budgets,
+      evictionForce: policy.eviction.force,
     });
     const podSecurity = await namespacePodSecurity(ctx);
     if (podSecurity !== undefined) problems.push(podSecurity);
@@ -69,6 +72,7 @@ export async function runPre(ctx: PhaseContext): Promise<PhaseResult> {
         message: `preflight failed, nothing was changed:\n- ${problems.join('\n- ')}`,
       };
     }
+    if (policy.eviction.force) for (const w of forcedBudgetWarnings(budgets)) log.warn(w);
     if (run.stopping)
       return { exitCode: exitCodes.stopped, message: 'stopped on SIGTERM before the freeze' };
     return await freeze(ctx, nodes, policy, {
@@ -152,17 +156,13 @@ async function namespacePodSecurity(ctx: PhaseContext): Promise<string | undefin
   }
 }
 
-/** PodDisruptionBudgets that protect pods the rollout will evict (on nodes to upgrade). */
+/** PodDisruptionBudgets that protect pods the rollout will evict (on nodes it upgrades, not skipped). */
 async function budgetFindings(
   port: KubePort,
   nodes: readonly NodeView[],
   policy: Policy,
 ): Promise<BudgetFinding[]> {
-  const toUpgrade = nodes.filter((n) => {
-    const f = readNodeFacts(n, policy.namespace);
-    if (inRollout(f)) return true;
-    return f.modules.onload.label !== undefined && !labelsAtTarget(f, policy);
-  });
+  const toUpgrade = nodes.filter((n) => rolloutEvicts(readNodeFacts(n, policy.namespace), policy));
   if (toUpgrade.length === 0) return [];
   const names = new Set(toUpgrade.map((n) => n.name));
   const pdbs = await port.listPdbs();

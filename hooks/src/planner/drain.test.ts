@@ -2,13 +2,14 @@ import { describe, expect, it } from '@jest/globals';
 import { kmmVersionLabel, pausedLabel } from '../contract.ts';
 import { consumer, expanded, node, ns, policy, t0 } from '../testing/fixtures.ts';
 import { planDrain, planRestore, type DrainInput } from './drain.ts';
+import type { PodView } from '../kube/port.ts';
 import type { Action } from './types.ts';
 
 const p = policy({
   timeouts: { devicePluginStopSeconds: 10, evictionSeconds: 20, driverReloadSeconds: 30 },
 });
 const app = consumer('app', 'a');
-const base = { now: t0, startedAt: t0, policy: p, evictions: new Map() };
+const base = { now: t0, startedAt: t0, policy: p, evictions: new Map(), budgetsChecked: true };
 const patches = (actions: readonly Action[]) =>
   expanded(actions).flatMap((a) => (a.kind === 'patch-node' ? [[a.node, a.labels]] : []));
 
@@ -33,6 +34,38 @@ describe('pre-delete drain', () => {
       }),
     ]);
     expect(plan.done).toBe(false);
+  });
+
+  it('evicts nothing until the budgets were checked, asked for once every node is paused and observed', () => {
+    const unchecked = { ...base, budgetsChecked: false };
+    const half = planDrain({
+      ...unchecked,
+      nodes: [node('a', { version: 'v1', paused: true }), node('b', { version: 'v1' })],
+      nodePods: new Map([['a', [app]]]),
+    });
+    expect([half.actions.map((a) => a.kind), half.checkBudgets]).toEqual([
+      ['patch-node'],
+      undefined,
+    ]);
+    const all = planDrain({
+      ...unchecked,
+      nodes: [node('a', { version: 'v1', paused: true })],
+      nodePods: new Map([['a', [app]]]),
+    });
+    expect([all.actions, all.checkBudgets]).toEqual([[], true]);
+  });
+
+  it('evicts a pod without a controller only once no other pod is left', () => {
+    const owned = consumer('web', 'a', { owner: { kind: 'ReplicaSet', name: 'web-1' } });
+    const step = (pods: PodView[]) =>
+      planDrain({
+        ...base,
+        nodes: [node('a', { version: 'v1', paused: true })],
+        nodePods: new Map([['a', pods]]),
+      }).actions.map((a) => (a.kind === 'evict' ? a.pod.name : a.kind));
+    expect(step([app, owned])).toEqual(['web']);
+    expect(step([app, { ...owned, deleting: true }])).toEqual([]);
+    expect(step([app])).toEqual(['app']);
   });
 
   it('then unloads onload before sfc, and is done when KMM reports both unloaded', () => {
@@ -85,6 +118,7 @@ describe('pre-delete drain', () => {
       nodes: [node('a', { paused: true })],
       nodePods: new Map([['a', [app]]]),
       evictions,
+      budgetsChecked: true,
     };
     const failed = planDrain({ ...late, policy: p });
     expect(failed.failure).toContain('apps/app on a (blocked by PodDisruptionBudget apps/pdb)');

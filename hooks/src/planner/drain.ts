@@ -3,6 +3,7 @@
 // both). Every node paused (the device plugin leaves, amd.com/onload is no longer offered) →
 // consumers evicted from every node → then per node: onload label removed → onload unloaded →
 // sfc label removed → sfc unloaded.
+// No pod is evicted before the phase has checked that no budget would refuse (drain-budgets.ts).
 // Evictions are bounded by devicePluginStop + eviction timeouts (`force` deletes the rest);
 // unloading by driverReloadSeconds more, after which the nodes are reported, not failed.
 import type { NodeView, PodView } from '../kube/port.ts';
@@ -11,6 +12,7 @@ import { consumers, podKey } from '../model/pods.ts';
 import { nextEvictionAt } from './node-evict.ts';
 import type { Policy } from './policy.ts';
 import type { Action, EvictionRecord } from './types.ts';
+import { helmRecovery, restoredNote } from './uninstall-refusal.ts';
 
 export interface DrainInput {
   readonly now: number;
@@ -20,6 +22,8 @@ export interface DrainInput {
   /** Pods per node, once observed. */
   readonly nodePods: ReadonlyMap<string, readonly PodView[]>;
   readonly evictions: ReadonlyMap<string, EvictionRecord>;
+  /** The phase found no budget that would refuse an eviction (drain-budgets.ts), or force is on. */
+  readonly budgetsChecked: boolean;
 }
 
 export interface DrainPlan {
@@ -29,6 +33,8 @@ export interface DrainPlan {
   /** Nodes where KMM still has a module loaded (or labelled to be). */
   readonly unloading: readonly string[];
   readonly done: boolean;
+  /** Every node paused and observed, pods to evict: the phase checks the budgets before any eviction. */
+  readonly checkBudgets?: boolean;
   /** Pods that could not be evicted in time: the uninstall must not go on. */
   readonly failure?: string;
   /** Unloading took too long: reported, the uninstall goes on (deleting the Modules unloads too). */
@@ -76,6 +82,8 @@ export function planDrain(input: DrainInput): DrainPlan {
   };
   for (const node of input.nodes) drainNode(input, limits, node, found);
   const { remaining, unloading } = found;
+  if (!input.budgetsChecked && found.observed && remaining.size > 0)
+    return { actions: [], remaining, unloading, done: false, checkBudgets: true };
   const evicted = found.observed && remaining.size === 0;
   // All or nothing: no driver is unloaded until no pod uses Onload on any node, so an uninstall
   // refused for pods that cannot be evicted leaves every driver in place.
@@ -100,7 +108,7 @@ export function planDrain(input: DrainInput): DrainPlan {
     };
   }
   return {
-    actions: found.actions,
+    actions: bareLast(found.actions, remaining),
     remaining,
     unloading,
     done: evicted && unloading.length === 0 && found.actions.length === 0,
@@ -126,6 +134,7 @@ function drainNode(input: DrainInput, limits: Limits, node: NodeView, found: Fou
   const left = consumers(pods, node.name, policy.eviction.extra);
   if (left.length > 0) {
     found.remaining.set(node.name, left);
+    if (!input.budgetsChecked) return;
     for (const pod of left) if (!pod.deleting) removePod(input, limits, node, pod, found);
     return;
   }
@@ -159,6 +168,17 @@ function removePod(
   else found.wakeAt = Math.min(found.wakeAt ?? retryAt, retryAt);
 }
 
+/**
+ * A pod without a controller is gone for good once evicted: it is evicted only when no other pod
+ * is left, so a refusal that only shows during the evictions never costs one.
+ */
+function bareLast(actions: Action[], remaining: ReadonlyMap<string, readonly PodView[]>): Action[] {
+  const pods = [...remaining.values()].flat();
+  if (pods.every((p) => p.owner === undefined)) return actions;
+  const bare = new Set(pods.filter((p) => p.owner === undefined).map((p) => p.uid));
+  return actions.filter((a) => a.kind !== 'evict' || !bare.has(a.pod.uid));
+}
+
 /** Per node: onload's label goes first; sfc's once onload is unloaded. */
 function unloadActions(nodes: readonly NodeView[], ns: string): Action[] {
   return nodes.flatMap((node) => {
@@ -185,7 +205,7 @@ function refusal(input: DrainInput, remaining: ReadonlyMap<string, readonly PodV
     })
     .join(', ');
   const restore = planRestore(input.nodes, input.policy.namespace);
-  return `pods using amd.com/onload could not be evicted before uninstalling the driver: ${list}. Nothing was uninstalled${restore.length > 0 ? `; the device plugin returns to ${restore.length} node(s)` : ''}. Move them away (or relax their PodDisruptionBudgets, or set upgrade.eviction.force=true) and uninstall again; helm uninstall --no-hooks skips this and unloads the driver under them.`;
+  return `pods using amd.com/onload could not be evicted before uninstalling the driver: ${list}. Nothing was uninstalled${restoredNote(restore.length)}. Move them away (or relax their PodDisruptionBudgets, or set upgrade.eviction.force=true) and uninstall again; helm uninstall --no-hooks skips this and unloads the driver under them. ${helmRecovery(input.policy)}`;
 }
 
 /**

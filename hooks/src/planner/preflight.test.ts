@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { module, node, ns, pod } from '../testing/fixtures.ts';
 import {
   maxNamespaceLength,
+  forcedBudgetWarnings,
   neverAllowsEviction,
   operatorLabels,
   preflightProblems,
@@ -17,6 +18,7 @@ const ok: PreflightFacts = {
   operatorDeployments: [],
   nodes: [],
   budgets: [],
+  evictionForce: false,
 };
 
 describe('preflight', () => {
@@ -84,5 +86,11 @@ describe('preflight', () => {
       budgets: [{ pdb: { ...pdb, maxUnavailable: 0 }, selected: 1, consumers: [pod('w', 'a')] }],
     });
     expect(problems[0]).toContain('apps/w on a');
+    const forced = {
+      ...ok,
+      budgets: [{ pdb: { ...pdb, maxUnavailable: 0 }, selected: 1, consumers: [pod('w', 'a')] }],
+    };
+    expect(preflightProblems({ ...forced, evictionForce: true })).toEqual([]);
+    expect(forcedBudgetWarnings(forced.budgets)[0]).toContain('upgrade.eviction.force deletes');
   });
 });

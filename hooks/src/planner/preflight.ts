@@ -24,6 +24,8 @@ export interface PreflightFacts {
   readonly operatorDeployments: readonly DeploymentView[];
   readonly nodes: readonly NodeView[];
   readonly budgets: readonly BudgetFinding[];
+  /** upgrade.eviction.force: pods a budget keeps are deleted after the eviction timeout. */
+  readonly evictionForce: boolean;
 }
 
 export function preflightProblems(f: PreflightFacts): string[] {
@@ -63,19 +65,34 @@ export function preflightProblems(f: PreflightFacts): string[] {
       `${nodes.length} node(s) carry labels of the Go Onload Operator (${keys.slice(0, 4).join(', ')} on ${nodes.slice(0, 4).join(', ')}${nodes.length > 4 ? ', ...' : ''}): npm run migrate -- handover -n <namespace> moves these nodes to the chart one at a time; labels left by an operator that is already gone can be removed (kubectl label node <node> <key>-)`,
     );
   }
-  for (const b of f.budgets) {
-    const why = neverAllowsEviction(b.pdb, b.selected);
-    if (why === undefined || b.consumers.length === 0) continue;
-    problems.push(
-      `PodDisruptionBudget ${b.pdb.namespace}/${b.pdb.name} (${why}) never allows an eviction, but protects pods the upgrade must evict (${b.consumers
-        .slice(0, 3)
-        .map((p) => `${p.namespace}/${p.name} on ${p.nodeName}`)
-        .join(
-          ', ',
-        )}): relax it, move the pods, set upgrade.eviction.force=true, or label their nodes ${skipLabel}=true`,
-    );
-  }
+  if (!f.evictionForce)
+    for (const b of unevictable(f.budgets))
+      problems.push(
+        `${describeBudget(b)}: relax it, move the pods, set upgrade.eviction.force=true, or label their nodes ${skipLabel}=true`,
+      );
   return problems;
+}
+
+/** With upgrade.eviction.force the budgets that never allow an eviction are warned about, not refused. */
+export function forcedBudgetWarnings(budgets: readonly BudgetFinding[]): string[] {
+  return unevictable(budgets).map(
+    (b) =>
+      `${describeBudget(b)}: upgrade.eviction.force deletes them after upgrade.timeouts.evictionSeconds`,
+  );
+}
+
+function unevictable(budgets: readonly BudgetFinding[]): BudgetFinding[] {
+  return budgets.filter(
+    (b) => b.consumers.length > 0 && neverAllowsEviction(b.pdb, b.selected) !== undefined,
+  );
+}
+
+function describeBudget(b: BudgetFinding): string {
+  const pods = b.consumers
+    .slice(0, 3)
+    .map((p) => `${p.namespace}/${p.name} on ${p.nodeName}`)
+    .join(', ');
+  return `PodDisruptionBudget ${b.pdb.namespace}/${b.pdb.name} (${neverAllowsEviction(b.pdb, b.selected) ?? ''}) never allows an eviction, but protects pods the upgrade must evict (${pods})`;
 }
 
 /** Why a PDB can never allow an eviction, or undefined when it can. */

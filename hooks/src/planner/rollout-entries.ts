@@ -37,6 +37,16 @@ export function nodeEntries(s: RolloutSnapshot, policy: Policy): Entries {
   return { entries, releasePodsOn };
 }
 
+/**
+ * Whether a rollout evicts from this node, as classify decides: a node carrying the skip label is
+ * left alone unless its upgrade is already under way.
+ */
+export function rolloutEvicts(facts: NodeFacts, policy: Policy): boolean {
+  if (facts.state === 'upgrade-failed') return !facts.skip;
+  if (facts.paused || isInProgressState(facts.state)) return true;
+  return facts.modules.onload.label !== undefined && !labelsAtTarget(facts, policy) && !facts.skip;
+}
+
 function classify(
   node: NodeView,
   facts: NodeFacts,
