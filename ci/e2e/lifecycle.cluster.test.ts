@@ -25,7 +25,7 @@ import {
   peakMemorySummary,
   realNodeValues,
 } from './real-node.ts';
-import { helmComplaints, rollback, uninstall, upgradeInstall } from './release.ts';
+import { helmComplaints, history, rollback, uninstall, upgradeInstall } from './release.ts';
 import {
   applyWorkloads,
   deleteWorkloads,
@@ -279,6 +279,14 @@ describe(`Helm 3 lifecycle (${kmmLabel()})`, () => {
       { timeoutMs: 60_000 },
     );
     await expectAllOn('5.0.0');
+    // Helm leaves the release "uninstalling"; the refusal says to keep it by rolling back to that
+    // revision, after which helm upgrade works again.
+    const stuck = (await history(r)).at(-1);
+    expect(stuck?.status).toBe('uninstalling');
+    expect(refused.stderr).toContain(`helm rollback ${r.name} <revision> -n ${ns}`);
+    const kept = await rollback(r, stuck?.revision ?? 0);
+    expect([kept.code, helmComplaints(kept.stderr)]).toEqual([0, []]);
+    expect((await history(r)).at(-1)?.status).toBe('deployed');
     await waitWorkloadsReady();
     await expectNoViolations();
   });

@@ -89,3 +89,22 @@ export function uninstall(release: Release, extra: readonly string[] = []): Prom
     ...extra,
   ]);
 }
+
+export interface Revision {
+  readonly revision: number;
+  readonly status: string;
+}
+
+/** `helm history`: the release's revisions, oldest first. */
+export async function history(release: Release): Promise<Revision[]> {
+  const result = await timed(release, [
+    'history',
+    release.name,
+    '--namespace',
+    release.namespace,
+    '-o',
+    'json',
+  ]);
+  if (result.code !== 0) throw new Error(`helm history failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as Revision[];
+}
