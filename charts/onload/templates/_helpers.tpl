@@ -275,7 +275,8 @@ capabilities:
 {{/*
 Environment of the hook and labeller containers (hooks/src/contract.ts hookEnv).
 Usage: include "onload.hookEnv" (dict "root" $ "logLevel" .Values.hooks.logLevel "deadlineSeconds" .Values.hooks.timeoutSeconds)
-deadlineSeconds may be omitted (the labeller has none).
+deadlineSeconds may be omitted (the labeller has none); moduleLoaders (the hook Jobs) adds the
+Modules' rendered loaders.
 */}}
 {{- define "onload.hookEnv" -}}
 - name: ONLOAD_RELEASE
@@ -291,6 +292,11 @@ deadlineSeconds may be omitted (the labeller has none).
   value: {{ include "onload.specJson" .root | quote }}
 - name: ONLOAD_CHART_VERSION
   value: {{ .root.Chart.Version | quote }}
+{{- if .moduleLoaders }}
+- name: ONLOAD_MODULE_LOADERS
+  {{- /* onload.moduleLoadersJson (templates/_kmm-modules.tpl): what the Modules' loaders become */}}
+  value: {{ include "onload.moduleLoadersJson" .root | quote }}
+{{- end }}
 {{- if hasKey . "deadlineSeconds" }}
 - name: ONLOAD_DEADLINE_SECONDS
   value: {{ int .deadlineSeconds | quote }}
