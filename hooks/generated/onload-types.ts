@@ -353,6 +353,15 @@ export interface OnloadSpecUpgrade {
    * @default "Stop"
    */
   readonly failurePolicy: 'Stop' | 'Continue';
+  /**
+   * A change of the KMM Modules' loader (kernel-module images, their pull policy,
+   * global.imageRegistry, build or sign settings) without a new onload.version cannot be rolled
+   * node by node: KMM reloads the driver on every selected node at once, without draining them.
+   * false: the pre hook refuses such an upgrade, naming the changed fields. true: let it through
+   * (set it for that one upgrade, in a maintenance window).
+   * @default false
+   */
+  readonly applyLoaderChangesAtOnce: boolean;
 }
 
 /** Nodes upgraded first, before all others (which go by name). */
