@@ -44,6 +44,46 @@ Usage: include "onload.clusterName" (dict "root" $ "suffix" "hooks")
 {{- printf "%s-%s-%s" .root.Release.Namespace (include "onload.fullname" .root) .suffix -}}
 {{- end -}}
 
+{{/* The node label the default selector needs and the NodeFeatureRule sets. */}}
+{{- define "onload.solarflareLabel" -}}
+feature.node.kubernetes.io/pci-1924.present
+{{- end -}}
+
+{{/* The selector as a kubectl label selector (key=value,...). */}}
+{{- define "onload.selectorString" -}}
+{{- $terms := list -}}
+{{- range $k, $v := .Values.selector -}}
+{{- $terms = append $terms (printf "%s=%s" $k $v) -}}
+{{- end -}}
+{{- join "," $terms -}}
+{{- end -}}
+
+{{/*
+How many of the cluster's nodes the selector matches; empty without a cluster to ask (helm
+template, client-side dry run, Argo CD).
+*/}}
+{{- define "onload.selectedNodeCount" -}}
+{{- with lookup "v1" "Node" "" "" -}}
+{{- include "onload.countSelected" (dict "root" $ "nodes" .items) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* How many of .nodes (Node objects) carry every label of .root.Values.selector. */}}
+{{- define "onload.countSelected" -}}
+{{- $count := 0 -}}
+{{- range .nodes -}}
+{{- $labels := .metadata.labels | default dict -}}
+{{- $match := true -}}
+{{- range $k, $v := $.root.Values.selector -}}
+{{- if or (not (hasKey $labels $k)) (ne (toString (get $labels $k)) (toString $v)) -}}
+{{- $match = false -}}
+{{- end -}}
+{{- end -}}
+{{- if $match }}{{ $count = add1 $count }}{{ end -}}
+{{- end -}}
+{{- $count -}}
+{{- end -}}
+
 {{/* "<chart>-<version>" for the helm.sh/chart label. */}}
 {{- define "onload.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
