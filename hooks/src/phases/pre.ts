@@ -13,6 +13,7 @@ import {
   loaderChangeProblem,
   sameVersionLoaderChanges,
 } from '../planner/loader-changes.ts';
+import { noNodesSelectedMessage } from '../planner/no-nodes.ts';
 import { podSecurityProblem } from '../planner/pod-security.ts';
 import type { Policy } from '../planner/policy.ts';
 import {
@@ -42,6 +43,7 @@ export async function runPre(ctx: PhaseContext): Promise<PhaseResult> {
   const { lease } = held;
   try {
     const nodes = await port.listNodes(selector);
+    if (nodes.length === 0) log.warn(noNodesSelectedMessage(selector));
     const kmmModules = await port.kmmResourceServed('modules', config.namespace);
     const kmmNodeModulesConfigs =
       kmmModules && (await port.kmmResourceServed('nodemodulesconfigs', config.namespace));
