@@ -6,7 +6,7 @@ export const specKeys = ['onload', 'devicePlugin', 'selector', 'serviceAccountNa
 export type SpecKey = (typeof specKeys)[number];
 
 /** Top-level keys of the chart-only settings (not part of the CR spec). */
-export const chartKeys = ['global', 'nameOverride', 'fullnameOverride', 'commonLabels', 'images', 'imagePullSecrets', 'tolerations', 'priorityClassName', 'resources', 'moduleBuild', 'hugepages', 'multus', 'hooks', 'labeller'] as const;
+export const chartKeys = ['global', 'nameOverride', 'fullnameOverride', 'commonLabels', 'images', 'imagePullSecrets', 'tolerations', 'priorityClassName', 'resources', 'moduleBuild', 'hugepages', 'nodeFeatureRule', 'multus', 'hooks', 'labeller'] as const;
 export type ChartKey = (typeof chartKeys)[number];
 
 /** Desired Onload deployment (the CR spec), after defaulting. */
@@ -17,9 +17,11 @@ export interface OnloadSpec {
   readonly devicePlugin: OnloadSpecDevicePlugin;
   /**
    * Node labels selecting the nodes that get Onload (KMM Modules, device plugin, control plane,
-   * sfptpd). The default selects nodes where Node Feature Discovery found a Solarflare (PCI vendor
-   * 1924) device. Helm merges your selector with this default: to drop the default label, set it
-   * to null.
+   * sfptpd). Stock Node Feature Discovery does not set the default label: it labels a Solarflare
+   * (PCI vendor 1924) network controller feature.node.kubernetes.io/pci-0200_1924.present, and
+   * only once class 0200 is in its deviceClassWhitelist. Set nodeFeatureRule.enabled=true to have
+   * NFD set the default label, or select the label your nodes carry. Helm merges your selector
+   * with this default: to drop the default label, set it to null.
    * @default {"feature.node.kubernetes.io/pci-1924.present":"true"}
    */
   readonly selector: Readonly<Record<string, string>>;
@@ -353,6 +355,15 @@ export interface OnloadSpecUpgrade {
    * @default "Stop"
    */
   readonly failurePolicy: 'Stop' | 'Continue';
+  /**
+   * A change of the KMM Modules' loader (kernel-module images, their pull policy,
+   * global.imageRegistry, build or sign settings) without a new onload.version cannot be rolled
+   * node by node: KMM reloads the driver on every selected node at once, without draining them.
+   * false: the pre hook refuses such an upgrade, naming the changed fields. true: let it through
+   * (set it for that one upgrade, in a maintenance window).
+   * @default false
+   */
+  readonly applyLoaderChangesAtOnce: boolean;
 }
 
 /** Nodes upgraded first, before all others (which go by name). */
@@ -538,6 +549,14 @@ export interface ChartValues extends OnloadSpec {
    */
   readonly hugepages: ChartValuesHugepages;
   /**
+   * A Node Feature Discovery NodeFeatureRule (nfd.k8s-sigs.io/v1alpha1) that labels every node
+   * with a PCI device of vendor 1924 (Solarflare)
+   * feature.node.kubernetes.io/pci-1924.present=true, the label the default selector needs (stock
+   * NFD does not set it). Needs NFD's NodeFeatureRule CRD in the cluster.
+   * @default {}
+   */
+  readonly nodeFeatureRule: ChartValuesNodeFeatureRule;
+  /**
    * Multus NetworkAttachmentDefinitions for the Solarflare interfaces: Onload workloads attach one
    * with the pod annotation k8s.v1.cni.cncf.io/networks (<release namespace>/<name>) and get a
    * second interface on the Solarflare NIC. Needs Multus (on OpenShift, built in).
@@ -718,6 +737,20 @@ export interface ChartValuesHugepagesMachineConfig {
    * @default 1024
    */
   readonly pages: number;
+}
+
+/**
+ * A Node Feature Discovery NodeFeatureRule (nfd.k8s-sigs.io/v1alpha1) that labels every node with
+ * a PCI device of vendor 1924 (Solarflare) feature.node.kubernetes.io/pci-1924.present=true, the
+ * label the default selector needs (stock NFD does not set it). Needs NFD's NodeFeatureRule CRD in
+ * the cluster.
+ */
+export interface ChartValuesNodeFeatureRule {
+  /**
+   * Deploy the NodeFeatureRule.
+   * @default false
+   */
+  readonly enabled: boolean;
 }
 
 /**

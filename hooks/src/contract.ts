@@ -99,6 +99,8 @@ export const hookEnv = {
   namespace: 'ONLOAD_NAMESPACE',
   crName: 'ONLOAD_CR_NAME',
   spec: 'ONLOAD_SPEC',
+  /** The hook Jobs only: each KMM Module's rendered spec.moduleLoader by Module name (JSON). */
+  moduleLoaders: 'ONLOAD_MODULE_LOADERS',
   chartVersion: 'ONLOAD_CHART_VERSION',
   deadlineSeconds: 'ONLOAD_DEADLINE_SECONDS',
   podName: 'POD_NAME',

@@ -44,6 +44,46 @@ Usage: include "onload.clusterName" (dict "root" $ "suffix" "hooks")
 {{- printf "%s-%s-%s" .root.Release.Namespace (include "onload.fullname" .root) .suffix -}}
 {{- end -}}
 
+{{/* The node label the default selector needs and the NodeFeatureRule sets. */}}
+{{- define "onload.solarflareLabel" -}}
+feature.node.kubernetes.io/pci-1924.present
+{{- end -}}
+
+{{/* The selector as a kubectl label selector (key=value,...). */}}
+{{- define "onload.selectorString" -}}
+{{- $terms := list -}}
+{{- range $k, $v := .Values.selector -}}
+{{- $terms = append $terms (printf "%s=%s" $k $v) -}}
+{{- end -}}
+{{- join "," $terms -}}
+{{- end -}}
+
+{{/*
+How many of the cluster's nodes the selector matches; empty without a cluster to ask (helm
+template, client-side dry run, Argo CD).
+*/}}
+{{- define "onload.selectedNodeCount" -}}
+{{- with lookup "v1" "Node" "" "" -}}
+{{- include "onload.countSelected" (dict "root" $ "nodes" .items) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* How many of .nodes (Node objects) carry every label of .root.Values.selector. */}}
+{{- define "onload.countSelected" -}}
+{{- $count := 0 -}}
+{{- range .nodes -}}
+{{- $labels := .metadata.labels | default dict -}}
+{{- $match := true -}}
+{{- range $k, $v := $.root.Values.selector -}}
+{{- if or (not (hasKey $labels $k)) (ne (toString (get $labels $k)) (toString $v)) -}}
+{{- $match = false -}}
+{{- end -}}
+{{- end -}}
+{{- if $match }}{{ $count = add1 $count }}{{ end -}}
+{{- end -}}
+{{- $count -}}
+{{- end -}}
+
 {{/* "<chart>-<version>" for the helm.sh/chart label. */}}
 {{- define "onload.chart" -}}
 {{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
@@ -275,7 +315,8 @@ capabilities:
 {{/*
 Environment of the hook and labeller containers (hooks/src/contract.ts hookEnv).
 Usage: include "onload.hookEnv" (dict "root" $ "logLevel" .Values.hooks.logLevel "deadlineSeconds" .Values.hooks.timeoutSeconds)
-deadlineSeconds may be omitted (the labeller has none).
+deadlineSeconds may be omitted (the labeller has none); moduleLoaders (the hook Jobs) adds the
+Modules' rendered loaders.
 */}}
 {{- define "onload.hookEnv" -}}
 - name: ONLOAD_RELEASE
@@ -291,6 +332,11 @@ deadlineSeconds may be omitted (the labeller has none).
   value: {{ include "onload.specJson" .root | quote }}
 - name: ONLOAD_CHART_VERSION
   value: {{ .root.Chart.Version | quote }}
+{{- if .moduleLoaders }}
+- name: ONLOAD_MODULE_LOADERS
+  {{- /* onload.moduleLoadersJson (templates/_kmm-modules.tpl): what the Modules' loaders become */}}
+  value: {{ include "onload.moduleLoadersJson" .root | quote }}
+{{- end }}
 {{- if hasKey . "deadlineSeconds" }}
 - name: ONLOAD_DEADLINE_SECONDS
   value: {{ int .deadlineSeconds | quote }}

@@ -24,6 +24,7 @@ import {
   job,
   podSpec,
   role,
+  type KmmModule,
   type Manifest,
 } from './lib/manifests.ts';
 import { specProblems } from '../../../hooks/src/config/spec.ts';
@@ -208,6 +209,18 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
     );
   });
 
+  it.each(['minimal', 'air-gapped-registry', 'secure-boot-private-registry', 'sfc-off'] as const)(
+    "gives the pre hook each Module's rendered spec.moduleLoader in ONLOAD_MODULE_LOADERS (%s)",
+    async (variant) => {
+      const objects = await render({ variant, helmMajor });
+      const c = container(podSpec(job(objects, 'onload-pre')), 'pre');
+      const modules = findAll(objects, 'Module') as KmmModule[];
+      expect(JSON.parse(envOf(c)[hookEnv.moduleLoaders] ?? '')).toEqual(
+        Object.fromEntries(modules.map((m) => [m.metadata.name, m.spec.moduleLoader])),
+      );
+    },
+  );
+
   it('runs the hook pods non-root, read-only, without capabilities, once, with their token', async () => {
     const objects = await render({ variant: 'minimal', helmMajor });
     for (const j of findAll(objects, 'Job')) {
@@ -354,7 +367,7 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
 });
 
 describe.each(helmMajors)('labeller, Helm %i', (helmMajor) => {
-  it('runs the labeller entry point non-root with the contract env (no deadline)', async () => {
+  it('runs the labeller entry point non-root with the contract env (no deadline, no Module loaders)', async () => {
     const objects = await render({ variant: 'minimal', helmMajor });
     const d = deployment(objects, 'onload-labeller');
     expect(d.spec?.replicas).toBe(1);
@@ -372,7 +385,9 @@ describe.each(helmMajors)('labeller, Helm %i', (helmMajor) => {
     const env = envOf(c);
     expect(Object.keys(env).sort()).toEqual(
       [
-        ...Object.values(hookEnv).filter((k) => k !== hookEnv.deadlineSeconds),
+        ...Object.values(hookEnv).filter(
+          (k) => k !== hookEnv.deadlineSeconds && k !== hookEnv.moduleLoaders,
+        ),
         'NODE_OPTIONS',
         ...Object.keys(nodeRuntimeEnv),
       ].sort(),

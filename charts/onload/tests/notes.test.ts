@@ -73,4 +73,17 @@ describe('NOTES.txt', () => {
     expect(await notes('machineconfig-on')).toContain('reboot the nodes of pool "worker"');
     expect(await notes('minimal')).not.toContain('MachineConfig');
   });
+
+  it('names the selected nodes and, while the default label is needed, the label stock NFD sets', async () => {
+    const minimal = await notes('minimal');
+    expect(minimal).toContain(
+      'kubectl get nodes -l feature.node.kubernetes.io/pci-1924.present=true',
+    );
+    expect(minimal).toContain('feature.node.kubernetes.io/pci-0200_1924.present');
+    expect(minimal).toContain('Set nodeFeatureRule.enabled=true');
+    // its selector drops the default label
+    expect(await notes('machineconfig-on')).not.toContain('pci-0200_1924');
+    // no cluster to count the nodes: no warning that none is selected
+    expect(minimal).not.toContain('WARNING: no node matches the selector');
+  });
 });

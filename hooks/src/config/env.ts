@@ -5,6 +5,7 @@ import { hookEnv } from '../contract.ts';
 import { parseLevel, type Level } from '../log/logger.ts';
 import { hostIdentityPrefix } from '../runtime/lease.ts';
 import { ConfigError } from './errors.ts';
+import { parseModuleLoaders, type ModuleLoaders } from './module-loaders.ts';
 import { releaseContext, type ReleaseContext } from './release.ts';
 import { parseSpec } from './spec.ts';
 
@@ -14,6 +15,8 @@ export interface HookConfig extends ReleaseContext {
   /** The Onload CR's name, which is also the chart's fullname. */
   readonly crName: string;
   readonly spec: OnloadSpec;
+  /** What the Modules' loaders become (the hook Jobs; undefined for the labeller). */
+  readonly moduleLoaders?: ModuleLoaders;
   readonly chartVersion: string;
   /** The Job's activeDeadlineSeconds (undefined for the labeller). */
   readonly deadlineSeconds?: number;
@@ -43,11 +46,13 @@ export function readConfig(env: NodeJS.ProcessEnv): HookConfig {
   const release = required(hookEnv.release);
   const namespace = required(hookEnv.namespace);
   const spec = parseSpec(required(hookEnv.spec), hookEnv.spec);
+  const loadersRaw = env[hookEnv.moduleLoaders]?.trim();
   return {
     release,
     namespace,
     crName: required(hookEnv.crName),
     spec,
+    ...(loadersRaw ? { moduleLoaders: parseModuleLoaders(loadersRaw, hookEnv.moduleLoaders) } : {}),
     ...releaseContext(spec, { namespace, release }),
     chartVersion: env[hookEnv.chartVersion]?.trim() ?? '',
     ...(deadlineSeconds !== undefined ? { deadlineSeconds } : {}),

@@ -56,6 +56,9 @@ export interface PdbView {
   readonly expectedPods?: number;
 }
 
+/** A Module's spec.moduleLoader as JSON (what KMM puts in every node's NodeModulesConfig entry). */
+export type LoaderSpec = Readonly<Record<string, unknown>>;
+
 export interface ModuleView {
   readonly namespace: string;
   readonly name: string;
@@ -64,6 +67,8 @@ export interface ModuleView {
   readonly version?: string;
   /** Image templates: moduleLoader.container.containerImage and every kernel mapping's. */
   readonly imageTemplates: readonly string[];
+  /** spec.moduleLoader as stored ({} when absent). */
+  readonly loader: LoaderSpec;
 }
 
 export interface MicView {

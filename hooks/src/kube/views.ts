@@ -219,6 +219,7 @@ export function toModuleView(raw: RawModule): ModuleView {
     labels: { ...(m.labels ?? {}) },
     ...(c?.version ? { version: c.version } : {}),
     imageTemplates: images,
+    loader: raw.spec?.moduleLoader ?? {},
   };
 }
 

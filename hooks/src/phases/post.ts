@@ -9,6 +9,7 @@ import { readNodeFacts } from '../model/node-facts.ts';
 import { labelsAtTarget } from '../planner/driver.ts';
 import { checkImages } from '../planner/images.ts';
 import { worstCaseSeconds, type Policy } from '../planner/policy.ts';
+import { noNodesSelectedMessage } from '../planner/no-nodes.ts';
 import { planRollout } from '../planner/rollout.ts';
 import { computeStatus, type RolloutRecord } from '../planner/status.ts';
 import type { Outcome, RolloutPlan } from '../planner/types.ts';
@@ -122,6 +123,9 @@ function reporting(ctx: PhaseContext, policy: Policy, world: RolloutWorld): Repo
       ...(statusWriter.current ? { previous: statusWriter.current } : {}),
       ...(record ? { rollout: record } : {}),
       progress: line,
+      ...(world.nodes.values().length === 0
+        ? { noNodesSelected: noNodesSelectedMessage(config.nodeSelector) }
+        : {}),
     });
   return { events, statusWriter, progress, record, statusOf };
 }
@@ -133,6 +137,8 @@ async function rollout(
   lease: RolloutLease,
 ): Promise<PhaseResult> {
   const r = reporting(ctx, policy, world);
+  if (world.nodes.values().length === 0)
+    ctx.log.warn(noNodesSelectedMessage(ctx.config.nodeSelector));
   const refused = r.record ? await beginRollout(ctx, policy, world, r, r.record) : undefined;
   if (refused) return refused;
   const executor = Executor.forPhase(ctx, world, r.events);

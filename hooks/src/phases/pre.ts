@@ -1,12 +1,18 @@
 // pre-install / pre-upgrade / pre-rollback (Argo CD PreSync): preflight, then freeze — every
 // selected node carries the KMM version labels of the version it runs now before the Modules
 // change (nodes without any get the new version). Touches nothing when a check fails.
-import { moduleNames } from '../contract.ts';
-import type { KubePort, NodeView } from '../kube/port.ts';
+import { hookEnv, moduleNames } from '../contract.ts';
+import type { KubePort, ModuleView, NodeView } from '../kube/port.ts';
 import { format } from '../kube/selectors.ts';
 import { readNodeFacts } from '../model/node-facts.ts';
 import { consumers, isTerminal } from '../model/pods.ts';
 import { freezeNode, type LabelVersions } from '../planner/freeze.ts';
+import {
+  describeLoaderChanges,
+  loaderChangeProblem,
+  sameVersionLoaderChanges,
+} from '../planner/loader-changes.ts';
+import { noNodesSelectedMessage } from '../planner/no-nodes.ts';
 import { rolloutEvicts } from '../planner/rollout-entries.ts';
 import { podSecurityProblem } from '../planner/pod-security.ts';
 import type { Policy } from '../planner/policy.ts';
@@ -38,6 +44,7 @@ export async function runPre(ctx: PhaseContext): Promise<PhaseResult> {
   const { lease } = held;
   try {
     const nodes = await port.listNodes(selector);
+    if (nodes.length === 0) log.warn(noNodesSelectedMessage(selector));
     const kmmModules = await port.kmmResourceServed('modules', config.namespace);
     const kmmNodeModulesConfigs =
       kmmModules && (await port.kmmResourceServed('nodemodulesconfigs', config.namespace));
@@ -65,6 +72,8 @@ export async function runPre(ctx: PhaseContext): Promise<PhaseResult> {
     });
     const podSecurity = await namespacePodSecurity(ctx);
     if (podSecurity !== undefined) problems.push(podSecurity);
+    const loaderChange = checkLoaderChange(ctx, { onload, sfc });
+    if (loaderChange !== undefined) problems.push(loaderChange);
     if (problems.length > 0) {
       for (const p of problems) log.error(p);
       return {
@@ -120,6 +129,36 @@ async function freeze(
     (upgrades > 0 ? `; the post hook upgrades ${upgrades} node(s) to ${versions.onload}` : '');
   log.info(message);
   return { exitCode: exitCodes.ok, message };
+}
+
+/**
+ * A change of the Modules' loaders that keeps the version: refused, or, with
+ * upgrade.applyLoaderChangesAtOnce, let through with a warning.
+ */
+function checkLoaderChange(
+  ctx: PhaseContext,
+  modules: Readonly<Record<string, ModuleView | undefined>>,
+): string | undefined {
+  const { config, log } = ctx;
+  if (config.moduleLoaders === undefined) {
+    log.warn(
+      `${hookEnv.moduleLoaders} is not set (a hand-made Job?): a change of the kernel-module loader without a new onload.version is not checked`,
+    );
+    return undefined;
+  }
+  const check = {
+    namespace: config.namespace,
+    desiredVersion: config.policy.desiredVersion,
+    modules,
+    desired: config.moduleLoaders,
+  };
+  const found = sameVersionLoaderChanges(check);
+  if (found.length === 0) return undefined;
+  if (!config.spec.upgrade.applyLoaderChangesAtOnce) return loaderChangeProblem(check, found);
+  log.warn(
+    `upgrade.applyLoaderChangesAtOnce is set: KMM reloads the driver on every selected node at once, without draining them (${describeLoaderChanges(config.namespace, found)})`,
+  );
+  return undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { t0 } from '../testing/fixtures.ts';
+import { noNodesSelectedMessage } from './no-nodes.ts';
 import { computeStatus, sameStatus } from './status.ts';
 import type { NodeReport } from './types.ts';
 
@@ -84,5 +85,31 @@ describe('Onload status', () => {
       first.conditions?.find((c) => c.type === 'Degraded')?.lastTransitionTime,
     );
     expect(sameStatus(first, later)).toBe(true);
+  });
+
+  it('says NoNodesSelected on Ready and Degraded when the selector matches no node', () => {
+    const why = noNodesSelectedMessage('feature.node.kubernetes.io/pci-1924.present=true');
+    const s = computeStatus({
+      now: t0,
+      desiredVersion: 'v2',
+      generation: 1,
+      plan: { reports: [], failures: [], outcome: { kind: 'complete', message: '0/0 done' } },
+      progress: '',
+      noNodesSelected: why,
+    });
+    expect(s.phase).toBe('Installing');
+    expect(s.conditions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'Ready', status: 'False', reason: 'NoNodesSelected' }),
+        expect.objectContaining({
+          type: 'Degraded',
+          status: 'True',
+          reason: 'NoNodesSelected',
+          message: why,
+        }),
+      ]),
+    );
+    expect(why).toContain('feature.node.kubernetes.io/pci-0200_1924.present');
+    expect(why).toContain('nodeFeatureRule.enabled=true');
   });
 });

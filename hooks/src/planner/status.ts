@@ -20,6 +20,8 @@ export interface StatusInput {
   readonly rollout?: RolloutRecord;
   /** One line of progress for the Progressing condition. */
   readonly progress: string;
+  /** Set when the selector matches no node: why nothing gets Onload (noNodesSelectedMessage). */
+  readonly noNodesSelected?: string;
 }
 
 type Phase = NonNullable<OnloadStatus['phase']>;
@@ -30,7 +32,7 @@ export function computeStatus(input: StatusInput): OnloadStatus {
   for (const r of reports)
     if (r.loadedVersion !== undefined)
       versions[r.loadedVersion] = (versions[r.loadedVersion] ?? 0) + 1;
-  const phase = phaseOf(reports, outcome);
+  const phase = phaseWithoutNodes(input, phaseOf(reports, outcome));
   const stamp = formatTime(input.now);
   const conditions = mergeConditions(
     input.previous?.conditions ?? [],
@@ -71,7 +73,29 @@ function count(
     .length;
 }
 
+/** With no node selected nothing is ready: still installing, waiting for nodes to select. */
+function phaseWithoutNodes(input: StatusInput, phase: Phase): Phase {
+  return input.noNodesSelected !== undefined && phase === 'Ready' ? 'Installing' : phase;
+}
+
+/** Ready and Degraded say NoNodesSelected, loudly, while the selector matches no node. */
 function conditionsOf(input: StatusInput, phase: Phase): Condition[] {
+  const conditions = rolloutConditions(input, phase);
+  const why = input.noNodesSelected;
+  if (why === undefined) return conditions;
+  return conditions.map((c) =>
+    c.type === 'Progressing'
+      ? c
+      : {
+          type: c.type,
+          status: c.type === 'Ready' ? 'False' : 'True',
+          reason: 'NoNodesSelected',
+          message: why,
+        },
+  );
+}
+
+function rolloutConditions(input: StatusInput, phase: Phase): Condition[] {
   const { reports, failures, outcome } = input.plan;
   const failedOutcome = outcome !== undefined && isFailure(outcome) ? outcome : undefined;
   const degraded = failures.length > 0 || failedOutcome !== undefined;

@@ -11,7 +11,7 @@ import {
   userlandVersionLabel,
   type NodeState,
 } from '../contract.ts';
-import type { MetadataPatch, ModuleView, NodeView, PodView } from '../kube/port.ts';
+import type { LoaderSpec, MetadataPatch, ModuleView, NodeView, PodView } from '../kube/port.ts';
 import { fromMap, parse } from '../kube/selectors.ts';
 import { formatTime } from '../model/node-facts.ts';
 import { nodePatch } from '../runtime/node-writer.ts';
@@ -195,8 +195,32 @@ export function worker(nodeName: string, module: 'onload' | 'sfc', o: PodOptions
   });
 }
 
-export function module(name: 'onload' | 'sfc', version: string): ModuleView {
-  return { namespace: ns, name, labels: {}, version, imageTemplates: [] };
+/** The loader the chart renders for a Module (the fake cluster's and the hook Job's). */
+export function loader(
+  name: 'onload' | 'sfc',
+  version: string,
+  image = 'img:${KERNEL_FULL_VERSION}',
+): LoaderSpec {
+  return {
+    serviceAccountName: 'onload-workload',
+    container: {
+      modprobe: { moduleName: name, parameters: ['--first-time'] },
+      ...(name === 'sfc' ? { inTreeModuleToRemove: 'sfc' } : {}),
+      version,
+      kernelMappings: [{ regexp: '.*', containerImage: image }],
+    },
+  };
+}
+
+export function module(name: 'onload' | 'sfc', version: string, image?: string): ModuleView {
+  return {
+    namespace: ns,
+    name,
+    labels: {},
+    version,
+    imageTemplates: [],
+    loader: loader(name, version, image),
+  };
 }
 
 export function snapshot(o: Partial<RolloutSnapshot> & { version?: string } = {}): RolloutSnapshot {

@@ -4,13 +4,14 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { specKeys, type OnloadSpec } from '../../generated/onload-types.ts';
 import type { HookConfig } from '../config/env.ts';
+import type { ModuleLoaders } from '../config/module-loaders.ts';
 import { releaseContext } from '../config/release.ts';
 import { parseSpec } from '../config/spec.ts';
 import { createLogger, memorySink } from '../log/logger.ts';
 import { fromMap } from '../kube/selectors.ts';
 import { RunControl, systemClock, type PhaseContext } from '../runtime/run.ts';
 import { daemonSets, kmm } from './controllers.ts';
-import { consumer, module, node, ns, release, services } from './fixtures.ts';
+import { consumer, loader, module, node, ns, release, services } from './fixtures.ts';
 import { MemoryKube } from './memory-kube.ts';
 
 export const selectorLabel = 'feature.node.kubernetes.io/pci-1924.present';
@@ -137,10 +138,20 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The Modules' loaders the chart renders for this spec (the hook Job's ONLOAD_MODULE_LOADERS). */
+export function renderedLoaders(s: OnloadSpec): ModuleLoaders {
+  const version = s.onload.version;
+  return {
+    onload: loader('onload', version),
+    ...(s.sfc.enabled ? { sfc: loader('sfc', version) } : {}),
+  };
+}
+
 export function context(
   kube: MemoryKube,
   s: OnloadSpec,
   deadlineSeconds = 3600,
+  moduleLoaders: ModuleLoaders = renderedLoaders(s),
 ): PhaseContext & { lines: string[] } {
   const sink = memorySink();
   const config: HookConfig = {
@@ -148,6 +159,7 @@ export function context(
     namespace: ns,
     crName: 'onload',
     spec: s,
+    moduleLoaders,
     ...releaseContext(s, { namespace: ns, release }),
     chartVersion: '0.1.0',
     deadlineSeconds,
