@@ -4,6 +4,7 @@
 // modules while the Modules and their ServiceAccount still exist. See planner/drain.ts.
 import { kmmVersionLabel, moduleNames } from '../contract.ts';
 import type { NodeView, PodView } from '../kube/port.ts';
+import { readNodeFacts, type NodeFacts } from '../model/node-facts.ts';
 import { podKey } from '../model/pods.ts';
 import { planDrain, planRestore } from '../planner/drain.ts';
 import { budgetRefusal } from '../planner/drain-budgets.ts';
@@ -92,7 +93,7 @@ async function uninstall(
       now,
       startedAt,
       policy,
-      nodes: [...nodes.values()],
+      nodes: factsOf(nodes, policy.namespace),
       nodePods: snapshot.nodePods,
       evictions: world.evictions,
       budgetsChecked,
@@ -139,7 +140,7 @@ async function refusalBeforeEvicting(
     [...remaining.values()].flat(),
     await ctx.port.listPdbs(),
     policy,
-    planRestore([...nodes.values()], policy.namespace).length,
+    planRestore(factsOf(nodes, policy.namespace)).length,
   );
 }
 
@@ -170,11 +171,15 @@ async function restoreService(
 ): Promise<void> {
   const { clock, config } = ctx;
   for (let attempt = 0; attempt < 10; attempt += 1) {
-    const restore = planRestore([...current().values()], config.namespace);
+    const restore = planRestore(factsOf(current(), config.namespace));
     if (restore.length === 0) return;
     await executor.run(restore);
     await world.changes.wait(clock.now() + 2_000, () => clock.now());
   }
+}
+
+function factsOf(nodes: ReadonlyMap<string, NodeView>, namespace: string): NodeFacts[] {
+  return [...nodes.values()].map((n) => readNodeFacts(n, namespace));
 }
 
 /** One entry per node, the copy with the highest resourceVersion (two watches feed the view). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { kmmVersionLabel, pausedLabel } from '../contract.ts';
-import { consumer, expanded, node, ns, policy, t0 } from '../testing/fixtures.ts';
+import { consumer, expanded, nodeFacts, ns, policy, t0 } from '../testing/fixtures.ts';
 import { planDrain, planRestore, type DrainInput } from './drain.ts';
 import type { PodView } from '../kube/port.ts';
 import type { Action } from './types.ts';
@@ -17,7 +17,7 @@ describe('pre-delete drain', () => {
   it('pauses nodes first', () => {
     const plan = planDrain({
       ...base,
-      nodes: [node('a', { version: 'v1', loaded: 'v1' })],
+      nodes: [nodeFacts('a', { version: 'v1', loaded: 'v1' })],
       nodePods: new Map(),
     });
     expect(patches(plan.actions)).toEqual([['a', { [pausedLabel(ns)]: 'true' }]]);
@@ -25,7 +25,7 @@ describe('pre-delete drain', () => {
   });
 
   it('evicts consumers of a paused node before touching its driver', () => {
-    const a = node('a', { version: 'v1', loaded: 'v1', paused: true });
+    const a = nodeFacts('a', { version: 'v1', loaded: 'v1', paused: true });
     const plan = planDrain({ ...base, nodes: [a], nodePods: new Map([['a', [app]]]) });
     expect(plan.actions).toEqual([
       expect.objectContaining({
@@ -40,7 +40,7 @@ describe('pre-delete drain', () => {
     const unchecked = { ...base, budgetsChecked: false };
     const half = planDrain({
       ...unchecked,
-      nodes: [node('a', { version: 'v1', paused: true }), node('b', { version: 'v1' })],
+      nodes: [nodeFacts('a', { version: 'v1', paused: true }), nodeFacts('b', { version: 'v1' })],
       nodePods: new Map([['a', [app]]]),
     });
     expect([half.actions.map((a) => a.kind), half.checkBudgets]).toEqual([
@@ -49,7 +49,7 @@ describe('pre-delete drain', () => {
     ]);
     const all = planDrain({
       ...unchecked,
-      nodes: [node('a', { version: 'v1', paused: true })],
+      nodes: [nodeFacts('a', { version: 'v1', paused: true })],
       nodePods: new Map([['a', [app]]]),
     });
     expect([all.actions, all.checkBudgets]).toEqual([[], true]);
@@ -60,7 +60,7 @@ describe('pre-delete drain', () => {
     const step = (pods: PodView[]) =>
       planDrain({
         ...base,
-        nodes: [node('a', { version: 'v1', paused: true })],
+        nodes: [nodeFacts('a', { version: 'v1', paused: true })],
         nodePods: new Map([['a', pods]]),
       }).actions.map((a) => (a.kind === 'evict' ? a.pod.name : a.kind));
     expect(step([app, owned])).toEqual(['web']);
@@ -69,10 +69,10 @@ describe('pre-delete drain', () => {
   });
 
   it('then unloads onload before sfc, and is done when KMM reports both unloaded', () => {
-    const step = (o: Parameters<typeof node>[1]) =>
+    const step = (o: Parameters<typeof nodeFacts>[1]) =>
       planDrain({
         ...base,
-        nodes: [node('a', { paused: true, ...o })],
+        nodes: [nodeFacts('a', { paused: true, ...o })],
         nodePods: new Map([['a', []]]),
       } satisfies DrainInput);
     expect(patches(step({ version: 'v1', loaded: 'v1' }).actions)).toEqual([
@@ -90,8 +90,8 @@ describe('pre-delete drain', () => {
     const plan = planDrain({
       ...base,
       nodes: [
-        node('a', { version: 'v1', loaded: 'v1', paused: true }),
-        node('b', { version: 'v1', loaded: 'v1', paused: true }),
+        nodeFacts('a', { version: 'v1', loaded: 'v1', paused: true }),
+        nodeFacts('b', { version: 'v1', loaded: 'v1', paused: true }),
       ],
       nodePods: new Map([
         ['a', []],
@@ -104,7 +104,7 @@ describe('pre-delete drain', () => {
 
   it('is not done before every node was observed', () => {
     expect(
-      planDrain({ ...base, nodes: [node('a', { paused: true })], nodePods: new Map() }).done,
+      planDrain({ ...base, nodes: [nodeFacts('a', { paused: true })], nodePods: new Map() }).done,
     ).toBe(false);
   });
 
@@ -115,7 +115,7 @@ describe('pre-delete drain', () => {
     const late = {
       now: t0 + 30_000,
       startedAt: t0,
-      nodes: [node('a', { paused: true })],
+      nodes: [nodeFacts('a', { paused: true })],
       nodePods: new Map([['a', [app]]]),
       evictions,
       budgetsChecked: true,
@@ -138,9 +138,9 @@ describe('pre-delete drain', () => {
       [app.uid, { at: t0 + 29_000, outcome: 'blocked' as const, budgets: ['apps/pdb'] }],
     ]);
     const nodes = [
-      node('a', { version: 'v1', loaded: 'v1', paused: true }),
-      node('b', { version: 'v1', loaded: 'v1', paused: true, state: 'upgrade-failed' }),
-      node('c', { onload: null, paused: true }),
+      nodeFacts('a', { version: 'v1', loaded: 'v1', paused: true }),
+      nodeFacts('b', { version: 'v1', loaded: 'v1', paused: true, state: 'upgrade-failed' }),
+      nodeFacts('c', { onload: null, paused: true }),
     ];
     const plan = planDrain({
       ...base,
@@ -157,11 +157,11 @@ describe('pre-delete drain', () => {
       'Nothing was uninstalled; the device plugin returns to 1 node(s)',
     );
     expect(plan.actions).toEqual([]);
-    expect(patches(planRestore(nodes, ns))).toEqual([['a', { [pausedLabel(ns)]: null }]]);
+    expect(patches(planRestore(nodes))).toEqual([['a', { [pausedLabel(ns)]: null }]]);
   });
 
   it('reports nodes KMM does not unload in time, without failing the uninstall', () => {
-    const stuck = node('a', { paused: true, onload: null, sfc: null, onloadLoaded: 'v1' });
+    const stuck = nodeFacts('a', { paused: true, onload: null, sfc: null, onloadLoaded: 'v1' });
     const plan = planDrain({
       ...base,
       now: t0 + 61_000,

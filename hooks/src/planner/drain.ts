@@ -6,8 +6,8 @@
 // No pod is evicted before the phase has checked that no budget would refuse (drain-budgets.ts).
 // Evictions are bounded by devicePluginStop + eviction timeouts (`force` deletes the rest);
 // unloading by driverReloadSeconds more, after which the nodes are reported, not failed.
-import type { NodeView, PodView } from '../kube/port.ts';
-import { readNodeFacts, type NodeChange } from '../model/node-facts.ts';
+import type { PodView } from '../kube/port.ts';
+import type { NodeChange, NodeFacts } from '../model/node-facts.ts';
 import { consumers, podKey } from '../model/pods.ts';
 import { nextEvictionAt } from './node-evict.ts';
 import type { Policy } from './policy.ts';
@@ -18,7 +18,8 @@ export interface DrainInput {
   readonly now: number;
   readonly startedAt: number;
   readonly policy: Policy;
-  readonly nodes: readonly NodeView[];
+  /** Every node of the release, as read at the start of this round. */
+  readonly nodes: readonly NodeFacts[];
   /** Pods per node, once observed. */
   readonly nodePods: ReadonlyMap<string, readonly PodView[]>;
   readonly evictions: ReadonlyMap<string, EvictionRecord>;
@@ -87,7 +88,7 @@ export function planDrain(input: DrainInput): DrainPlan {
   const evicted = found.observed && remaining.size === 0;
   // All or nothing: no driver is unloaded until no pod uses Onload on any node, so an uninstall
   // refused for pods that cannot be evicted leaves every driver in place.
-  if (evicted) found.actions.push(...unloadActions(input.nodes, policy.namespace));
+  if (evicted) found.actions.push(...unloadActions(input.nodes));
   const overdue = policy.eviction.force ? now >= limits.force : now >= limits.evict;
   if (found.observed && remaining.size > 0 && overdue) {
     return {
@@ -117,11 +118,9 @@ export function planDrain(input: DrainInput): DrainPlan {
 }
 
 /** Pause the node, else evict (or, when forced and late, delete) its consumers, else note its driver. */
-function drainNode(input: DrainInput, limits: Limits, node: NodeView, found: Found): void {
+function drainNode(input: DrainInput, limits: Limits, node: NodeFacts, found: Found): void {
   const { policy } = input;
-  const ns = policy.namespace;
-  const f = readNodeFacts(node, ns);
-  if (!f.paused) {
+  if (!node.paused) {
     found.actions.push(patch(node, { paused: true }, 'pause for the uninstall'));
     found.observed = false;
     return;
@@ -138,7 +137,7 @@ function drainNode(input: DrainInput, limits: Limits, node: NodeView, found: Fou
     for (const pod of left) if (!pod.deleting) removePod(input, limits, node, pod, found);
     return;
   }
-  const { onload, sfc } = f.modules;
+  const { onload, sfc } = node.modules;
   if (onload.label !== undefined || onload.ready || sfc.label !== undefined || sfc.ready)
     found.unloading.push(node.name);
 }
@@ -146,7 +145,7 @@ function drainNode(input: DrainInput, limits: Limits, node: NodeView, found: Fou
 function removePod(
   input: DrainInput,
   limits: Limits,
-  node: NodeView,
+  node: NodeFacts,
   pod: PodView,
   found: Found,
 ): void {
@@ -180,9 +179,9 @@ function bareLast(actions: Action[], remaining: ReadonlyMap<string, readonly Pod
 }
 
 /** Per node: onload's label goes first; sfc's once onload is unloaded. */
-function unloadActions(nodes: readonly NodeView[], ns: string): Action[] {
+function unloadActions(nodes: readonly NodeFacts[]): Action[] {
   return nodes.flatMap((node) => {
-    const { onload, sfc } = readNodeFacts(node, ns).modules;
+    const { onload, sfc } = node.modules;
     if (onload.label !== undefined)
       return [patch(node, { versions: { onload: null } }, 'unload onload')];
     if (!onload.ready && sfc.label !== undefined)
@@ -204,7 +203,7 @@ function refusal(input: DrainInput, remaining: ReadonlyMap<string, readonly PodV
       return `${podKey(p)} on ${p.nodeName} (${why})`;
     })
     .join(', ');
-  const restore = planRestore(input.nodes, input.policy.namespace);
+  const restore = planRestore(input.nodes);
   return `pods using amd.com/onload could not be evicted before uninstalling the driver: ${list}. Nothing was uninstalled${restoredNote(restore.length)}. Move them away (or relax their PodDisruptionBudgets, or set upgrade.eviction.force=true) and uninstall again; helm uninstall --no-hooks skips this and unloads the driver under them. ${helmRecovery(input.policy)}`;
 }
 
@@ -212,18 +211,17 @@ function refusal(input: DrainInput, remaining: ReadonlyMap<string, readonly PodV
  * A refused uninstall must leave the cluster serving: unpause the nodes whose driver it has not
  * touched yet (onload still labelled) and that are not mid-rollout or failed.
  */
-export function planRestore(nodes: readonly NodeView[], ns: string): Action[] {
+export function planRestore(nodes: readonly NodeFacts[]): Action[] {
   return nodes.flatMap((node) => {
-    const f = readNodeFacts(node, ns);
-    const untouched = f.modules.onload.label !== undefined;
-    const rolloutOwned = f.state !== undefined && f.state !== 'upgrade-done';
-    return f.paused && untouched && !rolloutOwned
+    const untouched = node.modules.onload.label !== undefined;
+    const rolloutOwned = node.state !== undefined && node.state !== 'upgrade-done';
+    return node.paused && untouched && !rolloutOwned
       ? [patch(node, { paused: false }, 'uninstall refused: resume the device plugin')]
       : [];
   });
 }
 
-function patch(node: NodeView, change: NodeChange, note: string): Action {
+function patch(node: NodeFacts, change: NodeChange, note: string): Action {
   return {
     kind: 'patch-node',
     node: node.name,

@@ -13,7 +13,7 @@ import {
 } from '../contract.ts';
 import type { LoaderSpec, MetadataPatch, ModuleView, NodeView, PodView } from '../kube/port.ts';
 import { fromMap, parse } from '../kube/selectors.ts';
-import { formatTime } from '../model/node-facts.ts';
+import { formatTime, readNodeFacts, type NodeFacts } from '../model/node-facts.ts';
 import { nodePatch } from '../runtime/node-writer.ts';
 import type { Policy, Timeouts } from '../planner/policy.ts';
 import type { Action, RolloutSnapshot } from '../planner/types.ts';
@@ -118,6 +118,11 @@ export function node(name: string, o: NodeOptions = {}): NodeView {
     unschedulable: o.unschedulable ?? false,
     onloadAllocatable: o.allocatable ?? 0,
   };
+}
+
+/** A node's facts as the phases read them before planning. */
+export function nodeFacts(name: string, o: NodeOptions = {}): NodeFacts {
+  return readNodeFacts(node(name, o), ns);
 }
 
 export interface PodOptions {
