@@ -4,10 +4,10 @@ import {
   maxNamespaceLength,
   forcedBudgetWarnings,
   neverAllowsEviction,
-  operatorLabels,
   preflightProblems,
   type PreflightFacts,
 } from './preflight.ts';
+import { operatorLabels } from '../model/operator-labels.ts';
 
 const ok: PreflightFacts = {
   namespace: ns,

@@ -1,6 +1,7 @@
 // Checks the pre phase makes before touching anything; each problem says what is wrong and the fix.
-import { kmmVersionLabel, moduleNames, onloadGroup, skipLabel } from '../contract.ts';
+import { moduleNames, skipLabel } from '../contract.ts';
 import type { DeploymentView, ModuleView, NodeView, PdbView, PodView } from '../kube/port.ts';
+import { operatorLabels } from '../model/operator-labels.ts';
 
 /** KMM refuses len(namespace) + len(Module name) > 40: its node label names must fit 63 characters. */
 export const maxNamespaceLength = 40 - moduleNames.onload.length;
@@ -104,18 +105,4 @@ export function neverAllowsEviction(pdb: PdbView, selected: number): string | un
   if (typeof minAvailable === 'number' && selected > 0 && minAvailable >= selected)
     return `minAvailable ${minAvailable} with ${selected} pod(s)`;
   return undefined;
-}
-
-const ourKeySuffixes = ['.upgrade-state', '.paused'];
-const kmmVersionLabelPrefix = kmmVersionLabel('NS', 'M').replace(/NS\.M$/, '');
-
-/** Node labels the Go operator writes: onload.amd.com/<ns>.<name>, version-module.<ns>.<name>-module/-sfcmod. */
-export function operatorLabels(node: NodeView): string[] {
-  return Object.keys(node.labels).filter((key) => {
-    if (key.startsWith(`${onloadGroup}/`)) {
-      const name = key.slice(onloadGroup.length + 1);
-      return name.includes('.') && !ourKeySuffixes.some((s) => name.endsWith(s));
-    }
-    return key.startsWith(kmmVersionLabelPrefix) && /-(module|sfcmod)$/.test(key);
-  });
 }

@@ -1,11 +1,11 @@
 // The rollout's view of each selected node: its facts, whether it is a canary, and its category
 // (done, active, pending, ...) derived from its labels and its pods, in upgrade order.
 import type { NodeView, PodView } from '../kube/port.ts';
-import { isInProgressState, readNodeFacts, type NodeFacts } from '../model/node-facts.ts';
+import { isInProgressState, type NodeFacts } from '../model/node-facts.ts';
 import { checkServices, driverMissing, labelsAtTarget } from './driver.ts';
 import { upgradeOrder } from './order.ts';
 import type { Policy } from './policy.ts';
-import type { NodeCategory, RolloutSnapshot } from './types.ts';
+import type { NodeCategory, RolloutSnapshot, SelectedNode } from './types.ts';
 
 export interface Entry {
   readonly node: NodeView;
@@ -23,14 +23,16 @@ export interface Entries {
 }
 
 export function nodeEntries(s: RolloutSnapshot, policy: Policy): Entries {
-  const { order, canaries } = upgradeOrder(s.nodes, policy);
-  const byName = new Map(s.nodes.map((n) => [n.name, n]));
+  const { order, canaries } = upgradeOrder(
+    s.nodes.map((n) => n.view),
+    policy,
+  );
+  const byName = new Map(s.nodes.map((n) => [n.view.name, n]));
   // Indexed once: looking each node's pods up in the whole list made a plan O(nodes × pods).
   const releasePodsByNode = groupByNode(s.releasePods);
   const releasePodsOn = (name: string): readonly PodView[] => releasePodsByNode.get(name) ?? [];
   const entries: Entry[] = order.map((name) => {
-    const node = byName.get(name) as NodeView;
-    const facts = readNodeFacts(node, policy.namespace);
+    const { view: node, facts } = byName.get(name) as SelectedNode;
     const category = classify(node, facts, s, policy, releasePodsOn(name));
     return { node, facts, canary: canaries.has(name), category, step: '' };
   });

@@ -1,6 +1,6 @@
 // What the rollout planner reads (a snapshot) and what it decides (actions, reports, an outcome).
 import type { NodeState } from '../contract.ts';
-import type { NodeChange } from '../model/node-facts.ts';
+import type { NodeChange, NodeFacts } from '../model/node-facts.ts';
 import type { ModuleView, NmcView, NodeView, PodRef, PodView } from '../kube/port.ts';
 
 /** What the run remembers about its eviction / deletion calls (kept in memory, keyed by pod uid). */
@@ -11,6 +11,12 @@ export interface EvictionRecord {
   readonly message?: string;
 }
 
+/** A node as the planning round found it: the Node itself and its contract, read before planning. */
+export interface SelectedNode {
+  readonly view: NodeView;
+  readonly facts: NodeFacts;
+}
+
 export interface RolloutSnapshot {
   readonly now: number;
   readonly runStartedAt: number;
@@ -19,7 +25,7 @@ export interface RolloutSnapshot {
   /** SIGTERM received: stop at a safe point. */
   readonly stopping: boolean;
   /** Nodes matching spec.selector. */
-  readonly nodes: readonly NodeView[];
+  readonly nodes: readonly SelectedNode[];
   /** Every pod on a node, for nodes whose pods are observed (see RolloutPlan.watchPods). */
   readonly nodePods: ReadonlyMap<string, readonly PodView[]>;
   /** This release's pods in its namespace (device plugin, control plane...), all nodes. */

@@ -11,6 +11,7 @@ import {
 } from '../contract.ts';
 import type { KubePort, ModuleView, NmcView, NodeView, OnloadView, PodView } from '../kube/port.ts';
 import type { Logger } from '../log/logger.ts';
+import { readNodeFacts } from '../model/node-facts.ts';
 import { instanceLabel, kmmWorkerActionLabel, nameLabel, podKey } from '../model/pods.ts';
 import type { EvictionRecord, RolloutSnapshot } from '../planner/types.ts';
 import type { PhaseContext } from './run.ts';
@@ -173,7 +174,10 @@ export class RolloutWorld {
       runStartedAt: run.runStartedAt,
       deadlineAt: run.deadlineAt,
       stopping: run.stopping,
-      nodes: this.nodes.values(),
+      nodes: this.nodes.values().map((view) => ({
+        view,
+        facts: readNodeFacts(view, this.o.namespace),
+      })),
       nodePods,
       releasePods: this.releasePods.values(),
       workerPods: this.workers.values(),

@@ -16,7 +16,7 @@ import { fromMap, parse } from '../kube/selectors.ts';
 import { formatTime, readNodeFacts, type NodeFacts } from '../model/node-facts.ts';
 import { nodePatch } from '../runtime/node-writer.ts';
 import type { Policy, Timeouts } from '../planner/policy.ts';
-import type { Action, RolloutSnapshot } from '../planner/types.ts';
+import type { Action, RolloutSnapshot, SelectedNode } from '../planner/types.ts';
 
 export const ns = 'onload-system';
 export const release = 'onload';
@@ -228,14 +228,24 @@ export function module(name: 'onload' | 'sfc', version: string, image?: string):
   };
 }
 
-export function snapshot(o: Partial<RolloutSnapshot> & { version?: string } = {}): RolloutSnapshot {
+export interface SnapshotOptions extends Partial<Omit<RolloutSnapshot, 'nodes'>> {
+  readonly nodes?: readonly NodeView[];
+  readonly version?: string;
+}
+
+/** The nodes of a snapshot, their facts read as the runtime reads them before planning. */
+export function selected(nodes: readonly NodeView[]): SelectedNode[] {
+  return nodes.map((view) => ({ view, facts: readNodeFacts(view, ns) }));
+}
+
+export function snapshot(o: SnapshotOptions = {}): RolloutSnapshot {
   const version = o.version ?? 'v2';
   return {
     now: o.now ?? t0,
     runStartedAt: o.runStartedAt ?? t0 - 1_000,
     deadlineAt: o.deadlineAt ?? t0 + 3_600_000,
     stopping: o.stopping ?? false,
-    nodes: o.nodes ?? [],
+    nodes: selected(o.nodes ?? []),
     nodePods: o.nodePods ?? new Map(),
     releasePods: o.releasePods ?? [],
     workerPods: o.workerPods ?? [],

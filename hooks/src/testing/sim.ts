@@ -9,7 +9,16 @@ import { nodePatch } from '../runtime/node-writer.ts';
 import { podKey } from '../model/pods.ts';
 import type { Policy } from '../planner/policy.ts';
 import type { Action, EvictionRecord, RolloutSnapshot } from '../planner/types.ts';
-import { consumer, module, node as makeNode, ns, services, t0, worker } from './fixtures.ts';
+import {
+  consumer,
+  module,
+  node as makeNode,
+  ns,
+  selected,
+  services,
+  t0,
+  worker,
+} from './fixtures.ts';
 import { kmmReconcile, servicesRun, type Loaded } from './kmm-model.ts';
 import { isActive, maxUnavailableOf, simView, versionKey } from './sim-model.ts';
 
@@ -110,7 +119,7 @@ export class Sim {
       runStartedAt: this.runStartedAt,
       deadlineAt: this.now + 10 * 3_600_000,
       stopping: false,
-      nodes: [...this.nodes.values()],
+      nodes: selected([...this.nodes.values()]),
       nodePods,
       releasePods: pods.filter((p) => p.namespace === ns),
       workerPods: [...this.broken]
