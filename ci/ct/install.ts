@@ -4,7 +4,7 @@
 // checkout, `helm test`, delete; then install this checkout alone), against a test bed with the
 // KMM and kubelet stand-ins and the real node, where the hook Jobs and the labeller run as real
 // containers of the hooks image built from this checkout.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chartTesting } from '../lib/chart-testing.ts';
@@ -16,6 +16,8 @@ import { testAgentOptions } from '../testbed/agents/start.ts';
 import { stopCluster } from '../testbed/cluster.ts';
 import { startTestBed } from '../testbed/test-bed.ts';
 import { toolsCacheDir } from '../tools/build.ts';
+import { tagImage } from '../testbed/realnode/start.ts';
+import { mirroredNames, mirrorRegistries } from './mirrored-names.ts';
 import { setJsonArgs } from './set-args.ts';
 
 const progress = progressTo('ct install');
@@ -40,6 +42,29 @@ if (values.upgrade) {
   }
 }
 
+/** The variants' values files, here and (for --upgrade) at the previous revision. */
+async function variantValues(): Promise<string[]> {
+  const dir = join('charts', 'onload', 'ci');
+  const here = (await readdir(join(repoRoot, dir))).filter((f) => f.endsWith('-values.yaml'));
+  const texts = await Promise.all(here.map((f) => readFile(join(repoRoot, dir, f), 'utf8')));
+  if (!values.upgrade) return texts;
+  const listed = await run('git', ['ls-tree', '--name-only', `${previous}:${dir}`], {
+    cwd: repoRoot,
+  });
+  const before = listed.stdout.split('\n').filter((f) => f.endsWith('-values.yaml'));
+  for (const f of before)
+    texts.push((await run('git', ['show', `${previous}:${dir}/${f}`], { cwd: repoRoot })).stdout);
+  return texts;
+}
+
+/** A variant with global.imageRegistry pulls the hooks image from its mirror: the node has it. */
+async function nameAsMirrors(stateDir: string, reference: string): Promise<void> {
+  for (const name of mirroredNames(reference, mirrorRegistries(await variantValues()))) {
+    await tagImage(stateDir, reference, name);
+    progress(`hooks image also named ${name} on the real node (a variant's mirror)`);
+  }
+}
+
 const started = Date.now();
 const bed = await startTestBed(progress, testAgentOptions);
 const logDir = join(toolsCacheDir(), '..', 'ct-install');
@@ -47,7 +72,9 @@ const logFile = join(logDir, `${new Date().toISOString().replace(/[:.]/g, '')}.l
 let output = '';
 let code: number;
 try {
-  const setArgs = setJsonArgs(realNodeValues(hooksImageOf(bed)));
+  const hooksImage = hooksImageOf(bed);
+  await nameAsMirrors(bed.stateDir, hooksImage.reference);
+  const setArgs = setJsonArgs(realNodeValues(hooksImage));
   const args = [
     'install',
     '--config',

@@ -159,6 +159,11 @@ function ctr(paths: RealNodePaths, args: readonly string[]) {
   });
 }
 
+/** Gives an image already imported on the real node a second name (as a mirror would serve it). */
+export async function tagImage(stateDir: string, source: string, target: string): Promise<void> {
+  await ctr(realNodePaths(stateDir), ['images', 'tag', '--force', source, target]);
+}
+
 async function archiveJson(archive: string, name: string): Promise<Record<string, unknown>> {
   const { stdout: listing } = await run('tar', ['-tf', archive]);
   const member = listing.split('\n').find((m) => m === name || m === `./${name}`);
