@@ -66,14 +66,18 @@ describe('hooks/generated/spec-validator.ts', () => {
     });
   });
 
-  it('checks the spec after defaulting: a field with a non-null default is required', async () => {
+  it('fills a field left out with its default, and still names wrong and unknown fields', async () => {
     const { validate } = await load();
-    const good = { version: '1.2', policy: 'Stop', budget: 2, labels: {} };
+    const good = { version: '1.2', policy: 'Continue', budget: 2, labels: {} };
     expect(validate(good)).toBe(true);
     expect(validate({ ...good, image: null, budget: '30%' })).toBe(true);
     const withoutPolicy: Partial<typeof good> = { ...good };
     delete withoutPolicy.policy;
-    expect(validate(withoutPolicy)).toBe(false);
+    expect(validate(withoutPolicy)).toBe(true);
+    expect(withoutPolicy.policy).toBe('Stop');
+    const withoutVersion: Partial<typeof good> = { ...good };
+    delete withoutVersion.version;
+    expect(validate(withoutVersion)).toBe(false);
     expect(validate.errors?.map((e) => e.keyword)).toEqual(['required']);
     expect(validate({ ...good, version: 'A B', replicas: 1 })).toBe(false);
     expect(validate.errors?.map((e) => `${e.instancePath} ${e.keyword}`).sort()).toEqual([

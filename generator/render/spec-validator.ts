@@ -1,8 +1,9 @@
 // hooks/generated/spec-validator.ts: the hooks' check of ONLOAD_SPEC, compiled from the same schema
 // as values.schema.json (ajv standalone code, bundled into the hooks by esbuild). The hooks read
-// the spec after Helm applied values.yaml, as hooks/generated/onload-types.ts types it: a field
-// with a default is required here. Beside the validator, what each field accepts in words, for
-// error messages that name the field and the fix.
+// the spec after Helm applied values.yaml, as hooks/generated/onload-types.ts types it. A field
+// with a default that the spec leaves out takes that default (ajv useDefaults): the Job of an
+// older chart, which does not know a newer field, still runs with a newer hooks image. Beside the
+// validator, what each field accepts in words, for error messages that name the field and the fix.
 import { Ajv } from 'ajv';
 import standaloneModule from 'ajv/dist/standalone/index.js';
 import type { JsonObject } from '../json.ts';
@@ -13,22 +14,11 @@ import { schemaFor } from './values-schema.ts';
 // CommonJS module: Node's ESM loader exposes module.exports as the default import.
 const standalone = standaloneModule.default;
 
-/** The spec as the hooks receive it: spec keys only, defaulted fields required. */
+/** The spec as the hooks receive it: spec keys only. */
 export function hookSpecNode(model: Model): ValueNode {
-  return asDefaulted({
+  return {
     ...model.values,
     properties: model.values.properties.filter((p) => p.scope === 'spec'),
-  });
-}
-
-function asDefaulted(node: ValueNode): ValueNode {
-  const defaulted = node.default !== undefined && node.default.value !== null;
-  return {
-    ...node,
-    required: node.required || defaulted,
-    properties: node.properties.map(asDefaulted),
-    ...(node.items && { items: asDefaulted(node.items) }),
-    ...(node.values && { values: asDefaulted(node.values) }),
   };
 }
 
@@ -82,13 +72,15 @@ const schemaMapKeywords = new Set(['properties']);
 const schemaKeywords = new Set(['items', 'additionalProperties', 'if', 'then', 'else', 'not']);
 const schemaListKeywords = new Set(['anyOf', 'allOf', 'oneOf']);
 
-export function withoutAnnotations(schema: JsonObject): JsonObject {
+/** The schema without annotations, but for the defaults of properties (ajv applies only those). */
+export function withoutAnnotations(schema: JsonObject, isProperty = false): JsonObject {
   const out: JsonObject = {};
   for (const [key, value] of Object.entries(schema)) {
-    if (annotationKeywords.has(key)) continue;
+    if (annotationKeywords.has(key) && !(key === 'default' && isProperty && value !== null))
+      continue;
     if (schemaMapKeywords.has(key) && isObject(value))
       out[key] = Object.fromEntries(
-        Object.entries(value).map(([k, v]) => [k, isObject(v) ? withoutAnnotations(v) : v]),
+        Object.entries(value).map(([k, v]) => [k, isObject(v) ? withoutAnnotations(v, true) : v]),
       );
     else if (schemaKeywords.has(key) && isObject(value)) out[key] = withoutAnnotations(value);
     else if (schemaListKeywords.has(key) && Array.isArray(value))
@@ -107,6 +99,7 @@ export function validatorSource(schema: JsonObject): string {
     allErrors: true,
     strict: true,
     strictTypes: false,
+    useDefaults: true,
     code: { source: true, esm: true },
   });
   const code = standalone(ajv, ajv.compile(schema));

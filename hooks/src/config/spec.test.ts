@@ -10,6 +10,15 @@ describe('ONLOAD_SPEC', () => {
     expect(parseSpec(good, 'ONLOAD_SPEC').upgrade.maxUnavailable).toBe('25%');
   });
 
+  it("gives a field an older chart's Job leaves out its default (a newer hooks image)", () => {
+    const older = JSON.parse(good) as { upgrade: Record<string, unknown> };
+    delete older.upgrade.failurePolicy;
+    delete older.upgrade.applyLoaderChangesAtOnce;
+    const parsed = parseSpec(JSON.stringify(older), 'ONLOAD_SPEC');
+    expect(parsed.upgrade.failurePolicy).toBe('Stop');
+    expect(parsed.upgrade.applyLoaderChangesAtOnce).toBe(false);
+  });
+
   it('names every bad field and how to fix it', () => {
     const bad = JSON.parse(good) as {
       upgrade: Record<string, unknown>;
@@ -17,14 +26,14 @@ describe('ONLOAD_SPEC', () => {
     };
     bad.upgrade.maxUnavailable = '0%';
     bad.onload.version = 'has space';
-    delete bad.upgrade.failurePolicy;
+    bad.upgrade.failurePolicy = 'Retry';
     const attempt = (): unknown => parseSpec(JSON.stringify(bad), 'ONLOAD_SPEC');
     expect(attempt).toThrow(SpecError);
     expect(attempt).toThrow(/upgrade.maxUnavailable must be an integer >= 1 or a percentage/);
     expect(attempt).toThrow(
       /onload.version must be a label-safe version string \(got "has space"\)/,
     );
-    expect(attempt).toThrow(/upgrade.failurePolicy must be "Stop" or "Continue" \(got nothing\)/);
+    expect(attempt).toThrow(/upgrade.failurePolicy must be "Stop" or "Continue" \(got "Retry"\)/);
     expect(() => parseSpec('{', 'ONLOAD_SPEC')).toThrow(/ONLOAD_SPEC is not valid JSON/);
   });
 

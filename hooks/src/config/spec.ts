@@ -1,6 +1,7 @@
 // ONLOAD_SPEC: the chart's spec values as JSON (defaults applied by Helm from values.yaml), checked
-// with the validator the generator compiles from the chart's own schema, so a hand-made or stale
-// Job fails naming each bad field and what it accepts instead of misbehaving.
+// with the validator the generator compiles from the chart's own schema, so a hand-made Job fails
+// naming each bad field and what it accepts instead of misbehaving. A field the Job leaves out
+// takes the schema's default: an older chart's Job runs with a newer hooks image.
 import type { OnloadSpec } from '../../generated/onload-types.ts';
 import { specExpectations, validate } from '../../generated/spec-validator.ts';
 import { ConfigError } from './errors.ts';
