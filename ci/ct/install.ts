@@ -96,7 +96,7 @@ try {
     onLine: (line) => {
       output += `${line}\n`;
       if (
-        /^(Installing chart|Testing upgrades|Release ".*" has been upgraded|Deleting release| ✔︎| ✖︎|All charts|Error)/.test(
+        /^(Installing chart|Testing upgrades|Release ".*" has been upgraded|Deleting release| ✔︎| ✖︎|All charts|Error:)/.test(
           line,
         )
       )
