@@ -134,7 +134,7 @@ describe.each(helmMajors)('upstream parity, Helm %i', (helmMajor) => {
     it('passes the ServiceAccount the user names to the module loader', async () => {
       expect(
         kmmModule(await rendered('sfc-off'), 'onload').spec.moduleLoader.serviceAccountName,
-      ).toBe('onload-custom');
+      ).toBe('default');
     });
 
     it.each(['minimal', 'openshift-in-cluster-build', 'pre-built-images'] as const)(
@@ -398,7 +398,7 @@ describe.each(helmMajors)('upstream parity, Helm %i', (helmMajor) => {
       const objects = await rendered('sfc-off');
       expect(has(objects, 'ServiceAccount', 'onload-workload')).toBe(false);
       expect(has(objects, 'Role', 'onload-workload')).toBe(false);
-      expect(podSpec(daemonSet(objects, dpName)).serviceAccountName).toBe('onload-custom');
+      expect(podSpec(daemonSet(objects, dpName)).serviceAccountName).toBe('default');
     });
   });
 
