@@ -1,7 +1,8 @@
 // npm run ct-install [-- --no-upgrade]
 // chart-testing's install test as chart repositories run it in their CI: `ct install --upgrade`
-// over every charts/onload/ci/*-values.yaml (install the chart at origin/main, upgrade to this
-// checkout, `helm test`, delete; then install this checkout alone), against a test bed with the
+// over every charts/onload/ci/*-values.yaml (install the chart at the merge base with origin/main
+// and upgrade to this checkout; install and upgrade this checkout in place; install it alone;
+// `helm test` and delete each release through its hooks), against a test bed with the
 // KMM and kubelet stand-ins and the real node, where the hook Jobs and the labeller run as real
 // containers of the hooks image built from this checkout.
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
