@@ -104,6 +104,15 @@ export function workerTrouble(pod: PodView): string | undefined {
   return undefined;
 }
 
+/**
+ * Worker troubles KMM and the kubelet retry by themselves with back-off, which the hooks wait out
+ * (until driverReloadSeconds) rather than fail on: a module still in use (Onload stacks outlive
+ * their process for a while after an eviction) and an image pull that failed.
+ */
+export function isTransientWorkerTrouble(pod: PodView): boolean {
+  return /ErrImagePull|ImagePullBackOff|is in use/.test(pod.trouble ?? '');
+}
+
 export function podKey(pod: { readonly namespace: string; readonly name: string }): string {
   return `${pod.namespace}/${pod.name}`;
 }

@@ -1,9 +1,14 @@
 // Reloading a node's driver through KMM's version labels, in dependency order: onload's label
 // removed and onload unloaded, sfc relabelled (KMM >= 2.5) or removed and set again, sfc loaded,
 // onload's label set, onload loaded. KMM's progress is waited for, with one retry by deleting a
-// failing KMM worker pod.
+// failing KMM worker pod; troubles KMM retries by itself (module in use, image pull) are waited out.
 import { moduleNames, type ModuleKey } from '../contract.ts';
-import { workerPodName, workerPods, workerTrouble } from '../model/pods.ts';
+import {
+  isTransientWorkerTrouble,
+  workerPodName,
+  workerPods,
+  workerTrouble,
+} from '../model/pods.ts';
 import { moduleLoaded } from './driver.ts';
 import { target, type Decision, type NodeInput } from './node-decision.ts';
 
@@ -113,7 +118,10 @@ function withOnloadIn(input: NodeInput): Decision {
   };
 }
 
-/** Waiting for KMM; a failing worker pod is deleted once (KMM recreates it), then the node fails. */
+/**
+ * Waiting for KMM; a failing worker pod is deleted once (KMM recreates it), then the node fails.
+ * A transient trouble is waited out until the step's driverReloadSeconds.
+ */
 function kmmWait(
   input: NodeInput,
   step: string,
@@ -148,9 +156,14 @@ function kmmWait(
     step: '',
     fail: { reason, message },
   });
+  const transient: string[] = [];
   for (const w of workers) {
     const trouble = workerTrouble(w);
     if (trouble === undefined) continue;
+    if (isTransientWorkerTrouble(w)) {
+      transient.push(trouble);
+      continue;
+    }
     if (facts.retriedAt === undefined) return retry(trouble);
     if (w.createdAt >= facts.retriedAt)
       return fail('DriverLoadFailed', `${step}: ${trouble}; it failed again after one retry`);
@@ -161,7 +174,10 @@ function kmmWait(
       : 'no KMM worker pod for this node (check the ModuleImagesConfig and the KMM operator logs)';
   return {
     state: 'reloading-driver',
-    step,
+    step:
+      transient.length > 0
+        ? `${step}; ${transient.join('; ')} (KMM retries with back-off; waiting up to ${seconds}s)`
+        : step,
     needNmc,
     timeout: {
       seconds,

@@ -507,6 +507,53 @@ describe('planRollout: one node through the rollout', () => {
     );
   });
 
+  it.each([
+    [
+      'a module still in use',
+      'CrashLoopBackOff: back-off restarting failed container worker: modprobe: FATAL: Module sfc is in use.',
+    ],
+    ['a failed image pull', 'ErrImagePull: failed to pull and unpack image'],
+    ['an image pull back-off', 'ImagePullBackOff: Back-off pulling image'],
+  ])('waits out %s (KMM and the kubelet retry it) until driverReloadSeconds', (_what, trouble) => {
+    const w = worker('a', 'onload', { restarts: 5, trouble });
+    const reloading = {
+      version: 'v2',
+      sfcLoaded: 'v2',
+      ...paused,
+      state: 'reloading-driver',
+    } as const;
+    const within = planRollout(
+      snapshot({
+        nodes: [node('a', { ...reloading, since: t0 - 590_000 })],
+        nodePods: new Map([['a', []]]),
+        workerPods: [w],
+      }),
+      p,
+    );
+    expect(within.actions.filter((a) => a.kind === 'delete-pod')).toEqual([]);
+    expect(patchOf(within, 'a')?.annotations[nodeAnnotation(ns, 'reason')]).toBeUndefined();
+    expect(within.reports.find((r) => r.name === 'a')?.step).toContain(trouble);
+
+    const late = planRollout(
+      snapshot({
+        nodes: [
+          node('a', {
+            ...reloading,
+            since: t0 - 601_000,
+            annotations: { [nodeAnnotation(ns, 'retried')]: formatTime(t0 - 700_000) },
+          }),
+        ],
+        nodePods: new Map([['a', []]]),
+        workerPods: [w],
+      }),
+      p,
+    );
+    expect(patchOf(late, 'a')?.annotations[nodeAnnotation(ns, 'reason')]).toBe(
+      'DriverReloadTimeout',
+    );
+    expect(patchOf(late, 'a')?.annotations[nodeAnnotation(ns, 'message')]).toContain(trouble);
+  });
+
   it('times out a reload measured from the since annotation, naming the worker pods', () => {
     const n = node('a', {
       version: 'v2',
