@@ -17,14 +17,14 @@ export default {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{generator,hooks,ci,charts}/**/*.test.ts'],
+      testMatch: ['<rootDir>/{generator,hooks,ci,charts,cli}/**/*.test.ts'],
       testPathIgnorePatterns: ['\\.(cluster|host)\\.test\\.ts$', '/node_modules/'],
     },
     {
       ...common,
       displayName: 'cluster',
       setupFilesAfterEnv: ['<rootDir>/ci/testbed/jest-timeout.ts'],
-      testMatch: ['<rootDir>/{generator,hooks,ci,charts}/**/*.cluster.test.ts'],
+      testMatch: ['<rootDir>/{generator,hooks,ci,charts,cli}/**/*.cluster.test.ts'],
       // `npm test` runs the e2e lifecycle once, in the `kmm-manager` project, against the real KMM
       // manager (the time budget); ONLOAD_LIFECYCLE_ON_STANDIN=1 runs it here too.
       testPathIgnorePatterns: [

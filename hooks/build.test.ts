@@ -27,6 +27,20 @@ describe('hook bundles', () => {
     });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('environment variable ONLOAD_RELEASE is not set');
-    // Five bundles of the whole client library: seconds on a busy 2-core machine.
+    // The metrics containers' bundles load prom-client and report their missing configuration.
+    for (const [entry, variable] of [
+      ['onload-exporter', 'ONLOAD_METRICS_DIR'],
+      ['orm-json-runner', 'ONLOAD_ORM_JSON'],
+    ] as const) {
+      const metrics = await run(process.execPath, [join(dir, `${entry}.mjs`)], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '' },
+        allowFailure: true,
+      });
+      expect([entry, metrics.code]).toEqual([entry, 1]);
+      expect(metrics.stdout).toContain(`environment variable ${variable} is not set`);
+    }
+    // Five bundles of the whole client library and two small metrics ones: seconds on a busy
+    // 2-core machine.
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 // Bundles each hook entry point (hooks/src/entry/<entry>.ts) into one self-contained ESM file,
 // dist/hooks/<entry>.mjs, for the hooks image (`node /app/<entry>.mjs`). `npm run build`.
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { entryPoints } from './src/contract.ts';
@@ -10,10 +10,25 @@ export const defaultOutdir = join(root, 'dist', 'hooks');
 
 // Some dependencies of @kubernetes/client-node are CommonJS and call require() for Node
 // built-ins; an ESM bundle has no require, so give it one.
-const banner = [
+export const requireBanner = [
   "import { createRequire as __onloadCreateRequire } from 'node:module';",
   'const require = __onloadCreateRequire(import.meta.url);',
-].join('\n');
+];
+
+/** How this repository bundles a Node.js 24 program into one self-contained ESM file. */
+export const nodeBundle = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node24',
+  legalComments: 'none',
+  // ASCII-only output: V8 keeps a source with any non-Latin-1 character as a two-byte string.
+  charset: 'ascii',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  keepNames: true,
+  logLevel: 'warning',
+} as const satisfies BuildOptions;
 
 export async function buildHooks(
   outdir = defaultOutdir,
@@ -27,18 +42,8 @@ export async function buildHooks(
     const result = await build({
       entryPoints: [join(root, 'hooks', 'src', 'entry', `${entry}.ts`)],
       outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node24',
-      banner: { js: banner },
-      legalComments: 'none',
-      // ASCII-only output: V8 keeps a source with any non-Latin-1 character as a two-byte string.
-      charset: 'ascii',
-      minifyWhitespace: true,
-      minifySyntax: true,
-      keepNames: true,
-      logLevel: 'warning',
+      ...nodeBundle,
+      banner: { js: requireBanner.join('\n') },
       metafile: true,
     });
     const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);

@@ -64,7 +64,7 @@ export async function runBed(
       run(binaryPath('kubernetes', 'kubectl'), ['--kubeconfig', bed.kubeconfig, ...args], {
         ...(input !== undefined ? { input } : {}),
       });
-    await installCrds(bed.kubeconfig, await thirdPartyCrdPaths());
+    await installCrds(bed.kubeconfig, await thirdPartyCrdPaths('newest'));
     await kubectl(['create', 'namespace', releaseNamespace]);
 
     progress(

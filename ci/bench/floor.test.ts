@@ -37,16 +37,18 @@ describe('rollout floor', () => {
     expect(overheadRatio(264, 240)).toBeCloseTo(1.1);
   });
 
-  it("adds the bed's own costs for the bed floor", () => {
+  it("adds the bed's own costs for the bed floor, the drain overlapping the device plugin's stop", () => {
     const costs = {
       graceSeconds: 1,
-      devicePluginStopSeconds: 1,
+      devicePluginStopSeconds: 1.2,
       kmmUnloadSeconds: 0.4,
       kmmLoadSeconds: 0.45,
       devicePluginStartSeconds: 0.1,
       modules: 2,
     };
-    expect(bedFloorSeconds(10, 1, costs)).toBeCloseTo(38);
-    expect(bedFloorSeconds(10, 3, costs)).toBeCloseTo(15.2);
+    // max(1, 1.2) + 2 × (0.4 + 0.45) + 0.1 = 3 per node.
+    expect(bedFloorSeconds(10, 1, costs)).toBeCloseTo(30);
+    expect(bedFloorSeconds(10, 3, costs)).toBeCloseTo(12);
+    expect(bedFloorSeconds(10, 1, { ...costs, graceSeconds: 2 })).toBeCloseTo(38);
   });
 });

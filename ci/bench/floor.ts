@@ -47,13 +47,12 @@ export interface BedCosts {
 
 /**
  * The rollout's floor on this bed: like the minimum, but with the KMM stand-in's measured reload
- * times and the device plugin's stop (the rollout waits for it before evicting). Wall time over
- * this is what our code adds.
+ * times and the device plugin's stop (the consumers drain while it stops; the reload waits for
+ * both). Wall time over this is what our code adds.
  */
 export function bedFloorSeconds(nodes: number, concurrency: number, c: BedCosts): number {
   const perNode =
-    c.graceSeconds +
-    c.devicePluginStopSeconds +
+    Math.max(c.graceSeconds, c.devicePluginStopSeconds) +
     c.modules * (c.kmmUnloadSeconds + c.kmmLoadSeconds) +
     c.devicePluginStartSeconds;
   return Math.ceil(nodes / Math.max(1, concurrency)) * perNode;

@@ -6,6 +6,8 @@ import type { RequestSummary } from './audit.ts';
 import type { Calibration } from './calibrate.ts';
 import type { Usage } from './measured.ts';
 import type { BenchOptions } from './options.ts';
+import type { Violation } from '../e2e/invariants.ts';
+import type { OutageFigures } from './outages.ts';
 import type { StateStats } from './timeline.ts';
 
 export interface ProcessFigures {
@@ -48,6 +50,8 @@ export interface RolloutCase {
   readonly firstNodePatchSeconds?: number;
   readonly firstNodeStartedSeconds?: number;
   readonly states: readonly StateStats[];
+  /** Checked while the rollout ran: invariant violations, outages, most nodes out at once. */
+  readonly safety: OutageFigures & { readonly violations: readonly Violation[] };
   readonly loadAverage: { readonly before: number; readonly after: number };
   /** CPU seconds the test bed's processes used during the run, by process name. */
   readonly bedCpuSeconds: Readonly<Record<string, number>>;

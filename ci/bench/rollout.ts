@@ -4,7 +4,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { InvariantChecker } from '../e2e/invariants.ts';
+import { ClusterObserver } from '../e2e/observer.ts';
 import { heartbeat, type Progress } from '../lib/progress.ts';
+import { solarflareLabel } from '../testbed/nodes.ts';
 import { parseAuditLog, serviceAccountUser, summariseRequests } from './audit.ts';
 import { bedCpuSeconds, cpuSince } from './cpu.ts';
 import type { Calibration } from './calibrate.ts';
@@ -15,6 +18,7 @@ import {
   rolloutMinimumSeconds,
 } from './floor.ts';
 import { runMeasured, type MeasuredRun } from './measured.ts';
+import { OutageRecorder } from './outages.ts';
 import type { BenchOptions } from './options.ts';
 import { bundlePath, hooksAccount, releaseNamespace, type BenchRelease } from './release.ts';
 import { processFigures, requestFigures, type RolloutCase } from './results.ts';
@@ -112,6 +116,16 @@ export async function runRolloutCase(
   progress(
     `${label} post-upgrade ${fromVersion} → ${toVersion} on the host; minimum ${seconds(minimumSeconds)}`,
   );
+  // The rollout invariants are checked while it runs, as in the e2e tests: speed bought by
+  // breaking one is a failed case.
+  const checker = new InvariantChecker({
+    namespace: releaseNamespace,
+    maxOutOfService: concurrency,
+    sfcEnabled: ctx.modules > 1,
+  });
+  const outages = new OutageRecorder(releaseNamespace);
+  const observer = new ClusterObserver(release.kubeconfig, checker, outages);
+  await observer.start();
   const loadBefore = loadavg()[0] ?? 0;
   const cpuBefore = bedCpuSeconds(ctx.stateDir);
   const stopBeat = heartbeat(60_000, (ms) => {
@@ -132,6 +146,12 @@ export async function runRolloutCase(
   }
   const loadAfter = loadavg()[0] ?? 0;
   const bedCpu = cpuSince(cpuBefore, bedCpuSeconds(ctx.stateDir));
+  await observer.stop();
+  checker.checkSettled(await selectedNodes(release), toVersion);
+  if (checker.violations.length > 0)
+    progress(
+      `${label} FAILED: ${checker.violations.length} invariant violation(s), first: ${checker.violations[0]?.invariant ?? ''}: ${checker.violations[0]?.detail ?? ''}`,
+    );
   const logFile = join(ctx.logDir, `post-${nodes}-${concurrency}.log`);
   await writeLog(logFile, run);
   if (run.code !== 0) progress(`${label} post exited with ${run.code}; see ${logFile}`);
@@ -167,8 +187,21 @@ export async function runRolloutCase(
       : {}),
     ...(started !== undefined ? { firstNodeStartedSeconds: (started - run.startedAt) / 1000 } : {}),
     states: stateStats(transitions),
+    safety: { violations: checker.violations, ...outages.figures() },
     loadAverage: { before: loadBefore, after: loadAfter },
     bedCpuSeconds: bedCpu,
     logFile,
   };
+}
+
+async function selectedNodes(release: BenchRelease): Promise<string[]> {
+  const { stdout } = await release.kubectl([
+    'get',
+    'nodes',
+    '-l',
+    `${solarflareLabel}=true`,
+    '-o',
+    'jsonpath={.items[*].metadata.name}',
+  ]);
+  return stdout.split(/\s+/).filter(Boolean);
 }

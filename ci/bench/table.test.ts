@@ -45,6 +45,13 @@ const rolloutCase: RolloutCase = {
   ),
   firstNodePatchSeconds: 0.42,
   states: [{ state: 'evicting', nodes: 100, medianMs: 1100, p90Ms: 1500, maxMs: 2000 }],
+  safety: {
+    violations: [],
+    outageSeconds: [3, 4, 5, 2, 6],
+    mostNodesPaused: 10,
+    mostNodesWithoutDevicePlugin: 9,
+    open: [],
+  },
   loadAverage: { before: 1, after: 2 },
   bedCpuSeconds: { 'kube-apiserver': 20, node: 10.5 },
   logFile: '/tmp/x.log',
@@ -112,8 +119,40 @@ describe('bench tables', () => {
       '4.50s',
       '0.42s',
       '—',
+      '4.00s / 6.00s',
+      '10 / 9 (max 10)',
+      'held',
       'ok',
       '',
+    ]);
+  });
+
+  it('reports a case that broke an invariant as failed, naming the invariants', () => {
+    const broken: RolloutCase = {
+      ...rolloutCase,
+      safety: {
+        ...rolloutCase.safety,
+        violations: [
+          {
+            invariant: 'never more nodes out than allowed',
+            resourceVersion: 7,
+            detail: '11 paused',
+          },
+          {
+            invariant: 'never more nodes out than allowed',
+            resourceVersion: 8,
+            detail: '12 paused',
+          },
+        ],
+      },
+    };
+    const cells = rolloutTable([broken])[2]
+      ?.split('|')
+      .map((c) => c.trim());
+    expect(cells?.slice(-4, -1)).toEqual([
+      '10 / 9 (max 10)',
+      '2 broken: never more nodes out than allowed',
+      'FAILED',
     ]);
   });
 

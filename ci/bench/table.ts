@@ -1,5 +1,6 @@
 // The printed summary: Markdown tables (paste-able into the README) of the rollout and labeller
 // cases, and the test bed's calibration. Pure.
+import { percentile } from './percentile.ts';
 import type { BedResult, LabellerCase, ProcessFigures, RolloutCase } from './results.ts';
 
 export function markdownTable(
@@ -30,6 +31,12 @@ function exit(p: ProcessFigures): string {
   return p.exitCode === 0 ? 'ok' : `exit ${p.exitCode}`;
 }
 
+function invariants(c: RolloutCase): string {
+  const v = c.safety.violations;
+  if (v.length === 0) return 'held';
+  return `${v.length} broken: ${[...new Set(v.map((x) => x.invariant))].join('; ')}`;
+}
+
 export function rolloutTable(cases: readonly RolloutCase[]): string[] {
   return markdownTable(
     [
@@ -46,6 +53,9 @@ export function rolloutTable(cases: readonly RolloutCase[]): string[] {
       'CPU',
       '1st node patch',
       '1st node started',
+      'outage p50 / p95',
+      'most out (paused / no device plugin)',
+      'invariants',
       'result',
     ],
     cases.map((c) => [
@@ -66,7 +76,10 @@ export function rolloutTable(cases: readonly RolloutCase[]): string[] {
       cpu(c.process),
       seconds(c.firstNodePatchSeconds),
       seconds(c.firstNodeStartedSeconds),
-      exit(c.process),
+      `${seconds(percentile(c.safety.outageSeconds, 50))} / ${seconds(percentile(c.safety.outageSeconds, 95))}`,
+      `${c.safety.mostNodesPaused} / ${c.safety.mostNodesWithoutDevicePlugin} (max ${c.concurrency})`,
+      invariants(c),
+      c.safety.violations.length > 0 ? 'FAILED' : exit(c.process),
     ]),
   );
 }

@@ -119,7 +119,7 @@ const bed = await startCluster({
   ...(flags.keep ? {} : { ownerPid: process.pid }),
 });
 try {
-  await installCrds(bed.kubeconfig, await thirdPartyCrdPaths());
+  await installCrds(bed.kubeconfig, await thirdPartyCrdPaths('newest'));
   const release: Release = { name: 'onload', namespace, helm: 3, kubeconfig: bed.kubeconfig };
   const realNode = realNodeValues(hooksImageOf(bed));
   const values = (version: string): Values => onloadValues(version, realNode);

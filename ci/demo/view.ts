@@ -1,13 +1,11 @@
 // The demo's live per-node view and its closing summary. Pure: node snapshots in, text out.
+import { readNodeFacts } from '../../hooks/src/model/node-facts.ts';
 import {
-  kmmReadyLabel,
-  kmmVersionLabel,
-  kmmVersionReadyLabel,
-  moduleNames,
-  nodeAnnotation,
-  pausedLabel,
-  stateLabel,
-} from '../../hooks/src/contract.ts';
+  alignColumns,
+  devicePluginCell,
+  moduleCell,
+  stateCell,
+} from '../../hooks/src/view/node-table.ts';
 import { formatSeconds } from '../lib/progress.ts';
 
 export interface NodeSnapshot {
@@ -15,20 +13,6 @@ export interface NodeSnapshot {
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
   readonly allocatableOnload?: string;
-}
-
-function moduleCell(node: NodeSnapshot, namespace: string, module: string): string {
-  const wanted = node.labels[kmmVersionLabel(namespace, module)];
-  const loaded = node.labels[kmmVersionReadyLabel(namespace, module)];
-  const ready = node.labels[kmmReadyLabel(namespace, module)] !== undefined;
-  const loadedText = loaded ?? (ready ? 'loaded' : '-');
-  return `${wanted ?? '-'} / ${loadedText}`;
-}
-
-/** Whether the device plugin may run on the node: not selected (-), paused by the rollout, or not. */
-function devicePluginCell(node: NodeSnapshot, namespace: string): string {
-  if (node.labels[kmmVersionLabel(namespace, moduleNames.onload)] === undefined) return '-';
-  return node.labels[pausedLabel(namespace)] !== undefined ? 'paused' : 'scheduled';
 }
 
 export function renderTable(
@@ -46,26 +30,17 @@ export function renderTable(
     'amd.com/onload',
   ];
   const rows = nodes.map((node) => {
-    const state = node.labels[stateLabel(namespace)] ?? '-';
-    const since = node.annotations[nodeAnnotation(namespace, 'since')];
-    const inProgress = state !== '-' && state !== 'upgrade-done' && since !== undefined;
-    const stateText = inProgress ? `${state} (${formatSeconds(now - Date.parse(since))})` : state;
+    const facts = readNodeFacts({ ...node, resourceVersion: '' }, namespace);
     return [
       node.name,
-      stateText,
-      moduleCell(node, namespace, moduleNames.onload),
-      ...(sfc ? [moduleCell(node, namespace, moduleNames.sfc)] : []),
-      devicePluginCell(node, namespace),
+      stateCell(facts, now),
+      moduleCell(facts, 'onload'),
+      ...(sfc ? [moduleCell(facts, 'sfc')] : []),
+      devicePluginCell(facts),
       node.allocatableOnload ?? '-',
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  return [header, ...rows].map((row) =>
-    row
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd(),
-  );
+  return alignColumns([header, ...rows]);
 }
 
 export interface NodeTimeline {

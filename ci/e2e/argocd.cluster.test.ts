@@ -21,7 +21,7 @@ import {
 import {
   applyWorkloads,
   deleteWorkloads,
-  leftoverKeys,
+  waitNodesClean,
   loadedVersions,
   nodes,
   onloadCr,
@@ -189,10 +189,7 @@ describe(`Argo CD (real application-controller and repo-server)`, () => {
     await deleteWorkloads();
     const seconds = await deleteApplication(app);
     report('delete (PreDelete, cascade, PostDelete, hook clean-up)', seconds);
-    await waitFor('nodes to be clean', async () => (await leftoverKeys(ns)).length === 0, {
-      timeoutMs: 120_000,
-      describe: async () => (await leftoverKeys(ns)).join(', '),
-    });
+    await waitNodesClean(ns);
     const leftovers = async (): Promise<string> => {
       const inNamespace = await kubectl([
         'get',

@@ -1,13 +1,12 @@
 // The same install → upgrade with Helm 4, in the --wait mode the README documents. The hook Jobs
 // and the labeller run as real containers on the test bed's real node.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { waitFor } from '../lib/wait.ts';
 import { kubectl, testbed } from '../testbed/session.ts';
 import { helmComplaints, uninstall, upgradeInstall } from './release.ts';
 import {
   applyWorkloads,
   deleteWorkloads,
-  leftoverKeys,
+  waitNodesClean,
   loadedVersions,
   onloadCr,
   release,
@@ -31,13 +30,6 @@ async function expectAllOn(namespace: string, version: string): Promise<void> {
       { onload: version, sfc: version, wanted: version },
     ]);
   }
-}
-
-async function expectClean(namespace: string): Promise<void> {
-  await waitFor('nodes to be clean', async () => (await leftoverKeys(namespace)).length === 0, {
-    timeoutMs: 120_000,
-    describe: async () => (await leftoverKeys(namespace)).join(', '),
-  });
 }
 
 describe('Helm 4', () => {
@@ -88,6 +80,6 @@ describe('Helm 4', () => {
     await deleteWorkloads();
     const result = await uninstall(r);
     expect(result.code).toBe(0);
-    await expectClean(ns);
+    await waitNodesClean(ns);
   });
 });

@@ -16,6 +16,13 @@ export interface ObservedObject {
   readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
   readonly resourceVersion: number;
   readonly object: KubeObject;
+  /** When the watch delivered it (ms). */
+  readonly at?: number;
+}
+
+/** What the cluster observer feeds: the invariant checker, the bench's outage recorder. */
+export interface ObservationSink {
+  observe(event: ObservedObject): void;
 }
 
 export interface KubeObject {
@@ -63,7 +70,7 @@ export function usesOnload(pod: KubeObject): boolean {
   });
 }
 
-function isReady(pod: KubeObject): boolean {
+export function isReady(pod: KubeObject): boolean {
   return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
@@ -75,7 +82,7 @@ function evictedThroughApi(pod: KubeObject): boolean {
   );
 }
 
-export class InvariantChecker {
+export class InvariantChecker implements ObservationSink {
   readonly violations: Violation[] = [];
   /** Consumer pods seen terminating: their node, and whether the Eviction API did it. */
   readonly evictions = new Map<string, { readonly node: string; readonly viaApi: boolean }>();

@@ -4,7 +4,7 @@
 // in the wrong order.
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { InvariantChecker, KubeObject, ObservedObject } from './invariants.ts';
+import type { KubeObject, ObservationSink, ObservedObject } from './invariants.ts';
 
 // Long enough for one watch stream to lag the other on a loaded 2-core machine.
 const reorderWindowMs = 3000;
@@ -21,12 +21,12 @@ export class ClusterObserver {
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly kubeconfig: KubeConfig;
-  private readonly checker: InvariantChecker;
+  private readonly sinks: readonly ObservationSink[];
 
-  constructor(kubeconfigPath: string, checker: InvariantChecker) {
+  constructor(kubeconfigPath: string, ...sinks: readonly ObservationSink[]) {
     this.kubeconfig = new KubeConfig();
     this.kubeconfig.loadFromFile(kubeconfigPath);
-    this.checker = checker;
+    this.sinks = sinks;
   }
 
   async start(): Promise<void> {
@@ -82,6 +82,7 @@ export class ClusterObserver {
     this.pending.length = 0;
     this.pending.push(...keep);
     ready.sort((a, b) => a.event.resourceVersion - b.event.resourceVersion);
-    for (const { event } of ready) this.checker.observe(event);
+    for (const { event, receivedAt } of ready)
+      for (const sink of this.sinks) sink.observe({ ...event, at: receivedAt });
   }
 }

@@ -110,6 +110,14 @@ export async function leftoverKeys(namespace: string): Promise<string[]> {
   );
 }
 
+/** Waits until no node carries a label or annotation of ours or KMM's for this namespace. */
+export async function waitNodesClean(namespace: string): Promise<void> {
+  await waitFor('nodes to be clean', async () => (await leftoverKeys(namespace)).length === 0, {
+    timeoutMs: 120_000,
+    describe: async () => (await leftoverKeys(namespace)).join(', '),
+  });
+}
+
 export async function applyWorkloads(): Promise<void> {
   await kubectl(['apply', '-f', '-'], {
     input: sampleWorkloads()

@@ -49,11 +49,21 @@ describe('images/onload-user/Containerfile', () => {
       'utf8',
     );
     expect(controlPlane).toContain('cp -v /opt/onload/sbin/onload_cp_server');
-    expect(text).toContain('test -e /opt/onload/sbin/onload_cp_server');
+    expect(text).toContain('test -x /opt/onload/sbin/onload_cp_server');
     expect(devicePlugin).toContain('cp -TRv /opt/onload /host/onload');
     expect(text).toContain('COPY --from=build /opt/onload /opt/onload');
     // The device plugin mounts libonload from <hostOnloadPath>/usr/lib64 (devicePlugin.libMountPath).
-    expect(text).toContain('test -e /opt/onload/usr/lib64/libonload.so');
+    expect(text).toContain('test -x /opt/onload/usr/lib64/libonload.so');
+  });
+
+  it('installs, executable, the programs the init step reads the userland version from', async () => {
+    const text = await userContainerfile();
+    const helpers = await readFile(join(repoRoot, 'charts/onload/templates/_helpers.tpl'), 'utf8');
+    expect(helpers).toContain('userland=/opt/onload');
+    for (const program of ['usr/lib64/libonload.so', 'sbin/onload_cp_server']) {
+      expect(helpers).toContain(`"$userland/${program}"`);
+      expect(text).toContain(`test -x /opt/onload/${program}`);
+    }
   });
 });
 

@@ -104,7 +104,6 @@ async function kwokStageFiles(): Promise<string[]> {
     join(kwok, 'kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml'),
     join(stagesDir, 'pod-ready.yaml'),
     join(stagesDir, 'pod-complete.yaml'),
-    join(stagesDir, 'kmm-pull-pod-complete.yaml'),
     join(stagesDir, 'pod-delete.yaml'),
     join(stagesDir, 'pod-delete-graceful.yaml'),
   ];

@@ -6,12 +6,15 @@ import { helm as runHelm, type HelmMajor } from '../lib/helm.ts';
 import { run, type RunOptions, type RunResult } from '../lib/process.ts';
 import { binaryPath } from '../tools/build.ts';
 import {
+  driverReportsAnnotation,
   kmmLoadFaultAnnotation,
   kmmUnloadFaultAnnotation,
   kmmVersionAnnotation,
+  userlandReportsAnnotation,
 } from './agents/faults.ts';
 import { podLogPath } from './agents/runner/logs.ts';
 import type { ClusterState } from './cluster.ts';
+import { untilEstablished } from './crds.ts';
 import type { KmmInfo } from './kmm-manager.ts';
 
 export const stateEnv = 'ONLOAD_TESTBED_STATE';
@@ -105,6 +108,23 @@ export function setKmmVersion(node: string, version: string | undefined): Promis
   return annotateNode(node, kmmVersionAnnotation, version);
 }
 
+/**
+ * What the kubelet stand-in takes the loaded onload driver of each Module version (`driver`) and
+ * the userland of each onload.version (`userland`; null: it cannot tell) on `node` to report,
+ * instead of the version itself; undefined resets.
+ */
+export async function setReportedVersions(
+  node: string,
+  reports: {
+    readonly driver?: Readonly<Record<string, string>>;
+    readonly userland?: Readonly<Record<string, string | null>>;
+  },
+): Promise<void> {
+  const json = (map: object | undefined) => (map === undefined ? undefined : JSON.stringify(map));
+  await annotateNode(node, driverReportsAnnotation, json(reports.driver));
+  await annotateNode(node, userlandReportsAnnotation, json(reports.userland));
+}
+
 /** Which KMM drives Modules on this bed: the stand-in (default) or a real manager, and its version. */
 export function kmmUnderTest(): KmmInfo {
   return testbed().kmm ?? { mode: 'stand-in', version: '2.5' };
@@ -113,4 +133,9 @@ export function kmmUnderTest(): KmmInfo {
 /** "KMM 2.2 manager" / "KMM stand-in as 2.5": for test names. */
 export function kmmLabel(kmm: KmmInfo = kmmUnderTest()): string {
   return kmm.mode === 'manager' ? `KMM ${kmm.version} manager` : `KMM stand-in as ${kmm.version}`;
+}
+
+/** Waits until the CRDs `targets` name (`-f <file>`, `crd/<name>`) are established. */
+export function waitCrdsEstablished(...targets: string[]): Promise<void> {
+  return untilEstablished((args) => kubectl(args, { allowFailure: true }), targets);
 }

@@ -24,6 +24,9 @@ export async function startTestBed(
     // Our pods run as real containers of the hooks image built from this checkout.
     realNode: { images: [(await ensureHooksImage(progress)).archive] },
   });
-  await installCrds(state.kubeconfig, await thirdPartyCrdPaths());
+  await installCrds(
+    state.kubeconfig,
+    await thirdPartyCrdPaths(agents.kmm === 'manager' ? 'pinned' : 'newest'),
+  );
   return state;
 }

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,19 @@ export function toolsCacheDir(): string {
 
 function toolBinDir(name: ToolName): string {
   const tool: BuiltTool = tools[name];
-  return join(toolsCacheDir(), `${tool.cacheName ?? tool.dir}-${tool.version}`, 'bin');
+  const key = `${tool.cacheName ?? tool.dir}-${tool.version}`;
+  return join(toolsCacheDir(), tool.inRepo ? `${key}-${sourceHash(tool.dir)}` : key, 'bin');
+}
+
+/** Hash of an in-repo tool's module files, so that editing them builds the tool anew. */
+function sourceHash(dir: string): string {
+  const hash = createHash('sha256');
+  const moduleDir = join(wrappersDir, dir);
+  const files = readdirSync(moduleDir)
+    .filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go'))
+    .sort();
+  for (const file of files) hash.update(`${file}\0`).update(readFileSync(join(moduleDir, file)));
+  return hash.digest('hex').slice(0, 12);
 }
 
 /**
@@ -87,6 +100,7 @@ export async function ensureTool(name: ToolName, progress: Progress): Promise<st
         'build',
         '-v',
         '-trimpath',
+        '-buildvcs=false',
         '-pgo=off',
         '-ldflags',
         ['-s', '-w', ...tool.ldflags].join(' '),

@@ -14,6 +14,8 @@ export interface BuiltTool {
   readonly coldMinutes: number;
   /** Go toolchain the module needs when newer than the machine's (fetched as a Go module). */
   readonly goToolchain?: string;
+  /** The main package is the wrapper module's own code: its files' hash joins the cache key. */
+  readonly inRepo?: boolean;
 }
 
 const kubeVersion = 'v1.36.5';
@@ -120,6 +122,26 @@ export const tools = {
     coldMinutes: 7,
     goToolchain: 'go1.27.4',
   },
+  /** Prometheus 3.16 (Go module v0.316.0) and promtool: scrapes the chart's exporters on the bed. */
+  prometheus: {
+    dir: 'prometheus',
+    version: 'v0.316.0',
+    binaries: {
+      'github.com/prometheus/prometheus/cmd/prometheus': 'prometheus',
+      'github.com/prometheus/prometheus/cmd/promtool': 'promtool',
+    },
+    ldflags: ['-X github.com/prometheus/common/version.Version=3.16.0'],
+    coldMinutes: 6,
+  },
+  /** OpenShift's SCC admission plugin (apiserver-library-go) over rendered manifests: ci/tools/scc-check. */
+  sccCheck: {
+    dir: 'scc-check',
+    version: 'v0.0.0-20250917015549-a8019f39f670',
+    binaries: { 'onload.local/tools/scc-check': 'scc-check' },
+    ldflags: [],
+    coldMinutes: 4,
+    inRepo: true,
+  },
 } as const satisfies Record<string, BuiltTool>;
 
 export type ToolName = keyof typeof tools;
@@ -138,6 +160,13 @@ export const sourceModules = {
     version: 'v0.0.0-20260813212709-d4bb0b443cb8',
   },
   kwok: { path: 'sigs.k8s.io/kwok', version: tools.kwok.version },
+  /** Node Feature Discovery's CRDs (NodeFeatureRule), for server-side dry runs of the chart's rule. */
+  nfd: { path: 'sigs.k8s.io/node-feature-discovery', version: 'v0.19.0' },
+  /** The Prometheus Operator's CRDs, for server-side dry runs of the chart's monitoring objects. */
+  prometheusOperator: {
+    path: 'github.com/prometheus-operator/prometheus-operator',
+    version: 'v0.85.0',
+  },
   chartTesting: { path: 'github.com/helm/chart-testing/v3', version: tools.chartTesting.version },
   /** Argo CD's CRDs and hack/git-verify-wrapper.sh, read by the bed's Argo CD. */
   argocd: {

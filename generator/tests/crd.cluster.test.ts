@@ -11,6 +11,7 @@ import {
   deleteNamespace,
   kubectl,
   kubectlJson,
+  waitCrdsEstablished,
 } from '../../ci/testbed/session.ts';
 import type { JsonObject } from '../json.ts';
 import { outputFiles } from '../sources.ts';
@@ -51,7 +52,7 @@ describe('charts/onload/crds/onload.amd.com_onloads.yaml on a real API server', 
   let ns: string;
   beforeAll(async () => {
     await kubectl(['apply', '--server-side', '--force-conflicts', '-f', crdFile]);
-    await kubectl(['wait', '--for=condition=Established', '--timeout=60s', `crd/${crdName}`]);
+    await waitCrdsEstablished(`crd/${crdName}`);
     ns = await createNamespace('crd');
   });
   afterAll(async () => {

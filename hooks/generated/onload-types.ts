@@ -6,7 +6,7 @@ export const specKeys = ['onload', 'devicePlugin', 'selector', 'serviceAccountNa
 export type SpecKey = (typeof specKeys)[number];
 
 /** Top-level keys of the chart-only settings (not part of the CR spec). */
-export const chartKeys = ['global', 'nameOverride', 'fullnameOverride', 'commonLabels', 'images', 'imagePullSecrets', 'tolerations', 'priorityClassName', 'resources', 'moduleBuild', 'hugepages', 'nodeFeatureRule', 'multus', 'hooks', 'labeller'] as const;
+export const chartKeys = ['global', 'nameOverride', 'fullnameOverride', 'commonLabels', 'images', 'imagePullSecrets', 'tolerations', 'moduleTolerations', 'priorityClassName', 'resources', 'moduleBuild', 'hugepages', 'nodeFeatureRule', 'multus', 'hooks', 'labeller', 'metrics', 'monitoring', 'diagnostics'] as const;
 export type ChartKey = (typeof chartKeys)[number];
 
 /** Desired Onload deployment (the CR spec), after defaulting. */
@@ -58,7 +58,9 @@ export interface OnloadSpec {
 /** The Onload release to run (kernel modules and userland). */
 export interface OnloadSpecOnload {
   /**
-   * Onload version, e.g. 8.1.2.26. Written into node labels, so it must be a valid Kubernetes
+   * Onload version, e.g. 8.1.2.26: the name of this release's driver and userland build, which may
+   * differ from the version they report (the device plugin and control plane compare the driver
+   * with the userland's own version). Written into node labels, so it must be a valid Kubernetes
    * label value (at most 63 characters of letters, digits, '-', '_' and '.', starting and ending
    * with a letter or digit). Changing it starts an ordered node-by-node upgrade.
    */
@@ -521,11 +523,21 @@ export interface ChartValues extends OnloadSpec {
    */
   readonly imagePullSecrets: readonly ChartValuesImagePullSecretsItem[];
   /**
-   * Tolerations of the KMM Modules (KMM >= 2.3) and of the device plugin, control plane and sfptpd
-   * pods. KMM unloads the driver from nodes with taints the Modules do not tolerate.
+   * Tolerations of the device plugin, control plane and sfptpd pods, and of the KMM Modules after
+   * moduleTolerations.defaults whenever the Modules get tolerations (see moduleTolerations.mode).
+   * Add your maintenance taints here: KMM unloads the driver from nodes with NoSchedule/NoExecute
+   * taints the Modules do not tolerate.
    * @default []
    */
   readonly tolerations: readonly (Readonly<Record<string, unknown>>)[];
+  /**
+   * spec.tolerations of the KMM Modules, which KMM >= 2.3 has (KMM 2.2's Module has no such
+   * field): without them KMM unloads Onload from a node as soon as it is cordoned or gets a
+   * NoSchedule/NoExecute taint the Modules do not tolerate. The Modules get defaults followed by
+   * tolerations.
+   * @default {}
+   */
+  readonly moduleTolerations: ChartValuesModuleTolerations;
   /**
    * PriorityClass of the device plugin, control plane and sfptpd pods.
    * @default ""
@@ -574,6 +586,27 @@ export interface ChartValues extends OnloadSpec {
    * @default {}
    */
   readonly labeller: ChartValuesLabeller;
+  /**
+   * Prometheus metrics (chart README, Metrics and alerts): Onload's own per-stack statistics on
+   * every Onload node (from orm_json), sfptpd's sync state (from sfptpd) and the rollout's
+   * per-node state (from the labeller). Off by default.
+   * @default {}
+   */
+  readonly metrics: ChartValuesMetrics;
+  /**
+   * Objects for the Prometheus Operator (monitoring.coreos.com/v1, its CRDs must exist) and a
+   * Grafana dashboard, for the metrics enabled under metrics. Off by default.
+   * @default {}
+   */
+  readonly monitoring: ChartValuesMonitoring;
+  /**
+   * The troubleshooting pods that `kubectl onload debug` starts on demand (chart README,
+   * Troubleshooting): the ServiceAccount <fullname>-troubleshooting (allowed the privileged SCC on
+   * OpenShift) and the ConfigMap <fullname>-troubleshooting with these settings. The chart runs
+   * nothing itself.
+   * @default {}
+   */
+  readonly diagnostics: ChartValuesDiagnostics;
 }
 
 /**
@@ -666,6 +699,29 @@ export interface ChartValuesImagesHooks {
 export interface ChartValuesImagePullSecretsItem {
   /** Secret name in the release namespace. */
   readonly name: string;
+}
+
+/**
+ * spec.tolerations of the KMM Modules, which KMM >= 2.3 has (KMM 2.2's Module has no such field):
+ * without them KMM unloads Onload from a node as soon as it is cordoned or gets a
+ * NoSchedule/NoExecute taint the Modules do not tolerate. The Modules get defaults followed by
+ * tolerations.
+ */
+export interface ChartValuesModuleTolerations {
+  /**
+   * auto - only where KMM has Module tolerations: with a cluster to ask (helm install/upgrade),
+   * when its Module CRD has spec.tolerations; without one (helm template, Argo CD, client-side dry
+   * run), only when tolerations is not empty. always - always (Argo CD or helm template on KMM >=
+   * 2.3). never - the Modules get no tolerations.
+   * @default "auto"
+   */
+  readonly mode: 'auto' | 'always' | 'never';
+  /**
+   * Tolerations every Module gets first: a cordon (node.kubernetes.io/unschedulable) and a node
+   * that is NotReady or unreachable for a while. Replace the list to change them; [] for none.
+   * @default [{"key":"node.kubernetes.io/unschedulable","operator":"Exists","effect":"NoSchedule"},{"key":"node.kubernetes.io/not-ready","operator":"Exists","effect":"NoExecute"},{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute"}]
+   */
+  readonly defaults: readonly (Readonly<Record<string, unknown>>)[];
 }
 
 /** Container resources (requests/limits) per component. */
@@ -857,4 +913,411 @@ export interface ChartValuesLabeller {
    * @default {"requests":{"cpu":"10m","memory":"128Mi"},"limits":{"memory":"256Mi"}}
    */
   readonly resources: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Prometheus metrics (chart README, Metrics and alerts): Onload's own per-stack statistics on
+ * every Onload node (from orm_json), sfptpd's sync state (from sfptpd) and the rollout's per-node
+ * state (from the labeller). Off by default.
+ */
+export interface ChartValuesMetrics {
+  /**
+   * DaemonSet <fullname>-onload-metrics on the nodes where the device plugin runs (driver loaded,
+   * node not paused): a privileged container runs the host userland's orm_json every
+   * intervalSeconds, an unprivileged one serves /metrics and /orm.json on port.
+   * @default {}
+   */
+  readonly onload: ChartValuesMetricsOnload;
+  /**
+   * sfptpd's state as Prometheus metrics (needs sfptpd.image): an exporter container in the sfptpd
+   * pod reads sfptpd's OpenMetrics socket (sfptpd >= 3.9.0.1007) or its JSON-lines stats (older
+   * sfptpd, json_stats /run/sfptpd/stats.jsonl in sfptpd.cfg) from the run directory the two
+   * containers share, and serves /metrics on port of the node's network (the sfptpd pod uses the
+   * host network). Enabling or changing it restarts sfptpd on every node.
+   * @default {}
+   */
+  readonly sfptpd: ChartValuesMetricsSfptpd;
+  /**
+   * The labeller's rollout metrics (needs labeller.enabled) and its Service.
+   * @default {}
+   */
+  readonly labeller: ChartValuesMetricsLabeller;
+}
+
+/**
+ * DaemonSet <fullname>-onload-metrics on the nodes where the device plugin runs (driver loaded,
+ * node not paused): a privileged container runs the host userland's orm_json every
+ * intervalSeconds, an unprivileged one serves /metrics and /orm.json on port.
+ */
+export interface ChartValuesMetricsOnload {
+  /**
+   * Deploy the Onload metrics DaemonSet and its Service.
+   * @default false
+   */
+  readonly enabled: boolean;
+  /**
+   * Port of /metrics, /orm.json and /healthz in the pod (not the host's).
+   * @default 9101
+   */
+  readonly port: number;
+  /**
+   * Seconds between orm_json runs, whatever the scrape interval (scrape at this interval or
+   * slower; a run older than two intervals plus timeoutSeconds is not served).
+   * @default 15
+   */
+  readonly intervalSeconds: number;
+  /**
+   * A run that takes longer is killed and counted as failed (reason timeout). At most
+   * intervalSeconds.
+   * @default 10
+   */
+  readonly timeoutSeconds: number;
+  /**
+   * Cardinality limit: the stacks with the lowest ids, up to this many per node, get series of
+   * their own; the others are summed into one series with stack_id="_overflow"
+   * (onload_stacks_in_overflow says how many). 0 - node totals only.
+   * @default 16
+   */
+  readonly maxStacks: number;
+  /**
+   * orm_json sections exported per stack (about 300 series per stack for stats, 40 for more_stats,
+   * 8 for tcp_stats, 50 for tcp_ext_stats; stack_state is always read).
+   * @default ["stats","more_stats","tcp_stats","tcp_ext_stats"]
+   */
+  readonly sections: readonly ('stats' | 'more_stats' | 'tcp_stats' | 'tcp_ext_stats')[];
+  /**
+   * orm_json as the runner container sees it (the host's / is mounted at /host). Empty -
+   * /host<devicePlugin.hostOnloadPath>/usr/bin/orm_json, the userland the device plugin copies to
+   * the host.
+   * @default ""
+   */
+  readonly ormJsonPath: string;
+  /**
+   * Run orm_json through the host's dynamic loader with the host's libraries (orm_json built with
+   * libpcap, as Onload's images are, needs libpcap.so.1, which the hooks image does not have).
+   * false - with the hooks image's glibc only (a userland built without libpcap, or a stand-in
+   * program).
+   * @default true
+   */
+  readonly hostLibraries: boolean;
+  /**
+   * Run the pod in the host's PID namespace, so that the pid label carries the host pid of the
+   * process that created each stack. false - the pid label stays empty.
+   * @default true
+   */
+  readonly hostPID: boolean;
+  /**
+   * Log level of both containers.
+   * @default "info"
+   */
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Extra node labels (on top of selector) for the nodes that run the exporter.
+   * @default {}
+   */
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  /**
+   * Container resources of the runner and the exporter.
+   * @default {}
+   */
+  readonly resources: ChartValuesMetricsOnloadResources;
+}
+
+/** Container resources of the runner and the exporter. */
+export interface ChartValuesMetricsOnloadResources {
+  /**
+   * The orm_json runner (holds orm_json's output, up to 16 MiB, once per run).
+   * @default {"requests":{"cpu":"10m","memory":"64Mi"},"limits":{"memory":"192Mi"}}
+   */
+  readonly runner: Readonly<Record<string, unknown>>;
+  /**
+   * The exporter (parses each run's output). The memory limit also caps the V8 heap at half of it
+   * (NODE_OPTIONS).
+   * @default {"requests":{"cpu":"10m","memory":"64Mi"},"limits":{"memory":"256Mi"}}
+   */
+  readonly exporter: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * sfptpd's state as Prometheus metrics (needs sfptpd.image): an exporter container in the sfptpd
+ * pod reads sfptpd's OpenMetrics socket (sfptpd >= 3.9.0.1007) or its JSON-lines stats (older
+ * sfptpd, json_stats /run/sfptpd/stats.jsonl in sfptpd.cfg) from the run directory the two
+ * containers share, and serves /metrics on port of the node's network (the sfptpd pod uses the
+ * host network). Enabling or changing it restarts sfptpd on every node.
+ */
+export interface ChartValuesMetricsSfptpd {
+  /**
+   * Add the exporter to the sfptpd pod and create its Service.
+   * @default false
+   */
+  readonly enabled: boolean;
+  /**
+   * auto - the OpenMetrics socket /run/sfptpd/metrics.sock when it exists and answers, else the
+   * JSON-lines file /run/sfptpd/stats.jsonl. openmetrics or json - that one only.
+   * @default "auto"
+   */
+  readonly source: 'auto' | 'openmetrics' | 'json';
+  /**
+   * Port of /metrics and /healthz on the node's network (every address of the node): one no other
+   * process on a sfptpd node uses.
+   * @default 9103
+   */
+  readonly port: number;
+  /**
+   * A sync instance sfptpd has not reported for longer is shown not in sync (sfptpd reports an
+   * instance only while it has a time source, e.g. a PTP port in the slave state).
+   * @default 60
+   */
+  readonly staleSeconds: number;
+  /**
+   * Log level of the exporter.
+   * @default "info"
+   */
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Container resources of the exporter. The memory limit also caps the V8 heap at half of it
+   * (NODE_OPTIONS).
+   * @default {"requests":{"cpu":"10m","memory":"48Mi"},"limits":{"memory":"128Mi"}}
+   */
+  readonly resources: Readonly<Record<string, unknown>>;
+}
+
+/** The labeller's rollout metrics (needs labeller.enabled) and its Service. */
+export interface ChartValuesMetricsLabeller {
+  /**
+   * Serve /metrics from the labeller pod and create its Service.
+   * @default false
+   */
+  readonly enabled: boolean;
+  /**
+   * Port of the labeller's /metrics.
+   * @default 9102
+   */
+  readonly port: number;
+}
+
+/**
+ * Objects for the Prometheus Operator (monitoring.coreos.com/v1, its CRDs must exist) and a
+ * Grafana dashboard, for the metrics enabled under metrics. Off by default.
+ */
+export interface ChartValuesMonitoring {
+  /**
+   * One ServiceMonitor per metrics Service. Use it or podMonitor, not both.
+   * @default {}
+   */
+  readonly serviceMonitor: ChartValuesMonitoringServiceMonitor;
+  /**
+   * One PodMonitor per metrics component instead of ServiceMonitors.
+   * @default {}
+   */
+  readonly podMonitor: ChartValuesMonitoringPodMonitor;
+  /**
+   * A PrometheusRule with the chart's alerts (chart README, Metrics and alerts): upgrade failed,
+   * driver not loaded, version skew (with metrics.labeller), sfptpd not locked and sfptpd metrics
+   * failing (with metrics.sfptpd), orm_json failing (with metrics.onload).
+   * @default {}
+   */
+  readonly prometheusRule: ChartValuesMonitoringPrometheusRule;
+  /**
+   * A ConfigMap with a Grafana dashboard (Onload stacks and rollout), labelled grafana_dashboard
+   * "1" for Grafana's dashboard sidecar.
+   * @default {}
+   */
+  readonly grafanaDashboard: ChartValuesMonitoringGrafanaDashboard;
+  /**
+   * A NetworkPolicy per metrics component that admits to the metrics port only the peers listed
+   * (other ingress to those pods is refused; egress is not restricted).
+   * @default {}
+   */
+  readonly networkPolicy: ChartValuesMonitoringNetworkPolicy;
+}
+
+/** One ServiceMonitor per metrics Service. Use it or podMonitor, not both. */
+export interface ChartValuesMonitoringServiceMonitor {
+  /**
+   * Create the ServiceMonitors.
+   * @default false
+   */
+  readonly enabled: boolean;
+  /**
+   * Scrape interval, e.g. 30s. Empty - the Prometheus default. Not shorter than
+   * metrics.onload.intervalSeconds.
+   * @default ""
+   */
+  readonly interval: string;
+  /**
+   * Scrape timeout, e.g. 10s. Empty - the Prometheus default.
+   * @default ""
+   */
+  readonly scrapeTimeout: string;
+  /**
+   * Extra labels, e.g. the release label your Prometheus selects monitors by.
+   * @default {}
+   */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/** One PodMonitor per metrics component instead of ServiceMonitors. */
+export interface ChartValuesMonitoringPodMonitor {
+  /**
+   * Create the PodMonitors.
+   * @default false
+   */
+  readonly enabled: boolean;
+  /**
+   * Scrape interval. Empty - the Prometheus default.
+   * @default ""
+   */
+  readonly interval: string;
+  /**
+   * Scrape timeout. Empty - the Prometheus default.
+   * @default ""
+   */
+  readonly scrapeTimeout: string;
+  /**
+   * Extra labels, e.g. the release label your Prometheus selects monitors by.
+   * @default {}
+   */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * A PrometheusRule with the chart's alerts (chart README, Metrics and alerts): upgrade failed,
+ * driver not loaded, version skew (with metrics.labeller), sfptpd not locked and sfptpd metrics
+ * failing (with metrics.sfptpd), orm_json failing (with metrics.onload).
+ */
+export interface ChartValuesMonitoringPrometheusRule {
+  /**
+   * Create the PrometheusRule.
+   * @default false
+   */
+  readonly enabled: boolean;
+  /**
+   * Extra labels, e.g. the one your Prometheus selects rules by.
+   * @default {}
+   */
+  readonly labels: Readonly<Record<string, string>>;
+  /**
+   * How long a selected node not in a rollout step may be without the onload driver before
+   * OnloadDriverNotLoaded fires.
+   * @default "15m"
+   */
+  readonly driverNotLoadedFor: string;
+  /**
+   * How long a node may run another version than the Modules' before OnloadVersionSkew fires.
+   * Empty - hooks.timeoutSeconds + 10m, the longest a rollout can run.
+   * @default ""
+   */
+  readonly versionSkewFor: string;
+  /**
+   * How long no sfptpd sync instance on a node may be in sync before SfptpdNotLocked fires.
+   * @default "5m"
+   */
+  readonly sfptpdNotLockedFor: string;
+  /**
+   * How long the sfptpd exporter may fail to read sfptpd on a node before SfptpdMetricsDown fires.
+   * @default "10m"
+   */
+  readonly sfptpdMetricsFailingFor: string;
+  /**
+   * How long orm_json may fail on a node before OnloadMetricsDown fires.
+   * @default "10m"
+   */
+  readonly ormJsonFailingFor: string;
+}
+
+/**
+ * A ConfigMap with a Grafana dashboard (Onload stacks and rollout), labelled grafana_dashboard "1"
+ * for Grafana's dashboard sidecar.
+ */
+export interface ChartValuesMonitoringGrafanaDashboard {
+  /**
+   * Create the dashboard ConfigMap.
+   * @default false
+   */
+  readonly enabled: boolean;
+  /**
+   * Namespace of the ConfigMap (where the sidecar looks). Empty - the release namespace.
+   * @default ""
+   */
+  readonly namespace: string;
+  /**
+   * Extra labels of the ConfigMap.
+   * @default {}
+   */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+/**
+ * A NetworkPolicy per metrics component that admits to the metrics port only the peers listed
+ * (other ingress to those pods is refused; egress is not restricted).
+ */
+export interface ChartValuesMonitoringNetworkPolicy {
+  /**
+   * Create the NetworkPolicies.
+   * @default false
+   */
+  readonly enabled: boolean;
+  /**
+   * NetworkPolicyPeers allowed to scrape, e.g. a namespaceSelector for the monitoring namespace.
+   * Empty - every peer may reach the metrics port (and nothing else).
+   * @default []
+   */
+  readonly from: readonly (Readonly<Record<string, unknown>>)[];
+}
+
+/**
+ * The troubleshooting pods that `kubectl onload debug` starts on demand (chart README,
+ * Troubleshooting): the ServiceAccount <fullname>-troubleshooting (allowed the privileged SCC on
+ * OpenShift) and the ConfigMap <fullname>-troubleshooting with these settings. The chart runs
+ * nothing itself.
+ */
+export interface ChartValuesDiagnostics {
+  /**
+   * Create the ServiceAccount, its Role and RoleBinding and the ConfigMap.
+   * @default true
+   */
+  readonly enabled: boolean;
+  /**
+   * Image of the Onload report, the sfc report without diagnostics.sfc.image, and the shell: any
+   * image with sh, cat, head, readlink, date, chroot and timeout. Empty - onload.userImage
+   * (already on every Onload node; global.imageRegistry applies).
+   * @default ""
+   */
+  readonly image: string;
+  /**
+   * Where the sfc report's sfreport comes from.
+   * @default {}
+   */
+  readonly sfc: ChartValuesDiagnosticsSfc;
+  /**
+   * Each command of a report is stopped after this long and the report goes on.
+   * @default 60
+   */
+  readonly commandTimeoutSeconds: number;
+  /**
+   * activeDeadlineSeconds of a report pod (its whole run).
+   * @default 900
+   */
+  readonly reportDeadlineSeconds: number;
+  /**
+   * How long a shell pod lives at most (it sleeps that long; activeDeadlineSeconds too).
+   * @default 3600
+   */
+  readonly shellSeconds: number;
+  /**
+   * Container resources of the troubleshooting pods.
+   * @default {"requests":{"cpu":"10m","memory":"32Mi"},"limits":{"memory":"512Mi"}}
+   */
+  readonly resources: Readonly<Record<string, unknown>>;
+}
+
+/** Where the sfc report's sfreport comes from. */
+export interface ChartValuesDiagnosticsSfc {
+  /**
+   * An image with AMD's sfreport (sfutils) and sh, which then runs the sfc report. Empty - the
+   * host's sfreport, run with chroot /host in diagnostics.image.
+   * @default ""
+   */
+  readonly image: string;
 }

@@ -7,6 +7,13 @@ export const onloadGroup = 'onload.amd.com';
 export const moduleNames = { onload: 'onload', sfc: 'sfc' } as const;
 export type ModuleKey = keyof typeof moduleNames;
 
+/** The KMM Module API the chart applies, and the name of its CRD. */
+export const kmmModuleApi = {
+  group: 'kmm.sigs.x-k8s.io',
+  version: 'v1beta1',
+  crd: 'modules.kmm.sigs.x-k8s.io',
+} as const;
+
 /** Extended resource the device plugin advertises. */
 export const onloadResource = 'amd.com/onload';
 
@@ -88,9 +95,13 @@ export const components = {
   sfptpd: 'sfptpd',
   labeller: 'labeller',
   hook: 'hook',
+  onloadMetrics: 'onload-metrics',
 } as const;
 
-/** Pod label carrying the Onload userland version a device plugin / control plane pod runs. */
+/**
+ * Pod label of a device plugin / control plane pod: the onload.version whose userland it runs (a
+ * name; the pod's init step compares the driver with the version the userland reports itself).
+ */
 export const userlandVersionLabel = `${onloadGroup}/version`;
 
 /** Environment of the hook and labeller containers, set by the chart. */
@@ -125,7 +136,67 @@ export function nodeOptions(memoryLimitMiB: number | undefined): string {
   return `--max-semi-space-size=1${heap}`;
 }
 
+/**
+ * Environment of the Onload metrics pod's two containers (orm-json-runner, onload-exporter), set
+ * by the chart; `port` is also the labeller's metrics port (metrics.labeller.enabled).
+ */
+export const metricsEnv = {
+  /** Port of /metrics (and /orm.json on the exporter). */
+  port: 'ONLOAD_METRICS_PORT',
+  /** The emptyDir the runner writes the last run to and the exporter reads it from. */
+  dir: 'ONLOAD_METRICS_DIR',
+  /** Stacks with series of their own; the others are summed into stack_id="_overflow". */
+  maxStacks: 'ONLOAD_METRICS_MAX_STACKS',
+  /** The node's name (downward API), the exporter's `node` label. */
+  nodeName: 'NODE_NAME',
+  /** The orm_json program the runner runs (a fixture program on a test bed). */
+  ormJson: 'ONLOAD_ORM_JSON',
+  /** Its arguments, separated by spaces. */
+  ormJsonArgs: 'ONLOAD_ORM_JSON_ARGS',
+  /** Where the host's / is mounted: ELF programs run with the host's loader and libraries. */
+  hostRoot: 'ONLOAD_HOST_ROOT',
+  /** The kernel's per-stack lines with the creating pid ("" to read none). */
+  stacksFile: 'ONLOAD_STACKS_FILE',
+  intervalSeconds: 'ONLOAD_METRICS_INTERVAL_SECONDS',
+  timeoutSeconds: 'ONLOAD_ORM_JSON_TIMEOUT_SECONDS',
+  maxOutputBytes: 'ONLOAD_ORM_JSON_MAX_BYTES',
+} as const;
+
+/**
+ * Environment of the sfptpd exporter container of the sfptpd pod (metrics.sfptpd.enabled), set by
+ * the chart; it also reads metricsEnv.port and metricsEnv.nodeName.
+ */
+export const sfptpdMetricsEnv = {
+  /** auto, openmetrics or json. */
+  source: 'SFPTPD_METRICS_SOURCE',
+  /** sfptpd's OpenMetrics Unix socket. */
+  socket: 'SFPTPD_METRICS_SOCKET',
+  /** The file sfptpd writes its JSON-lines stats to (`json_stats` in sfptpd.cfg). */
+  jsonStats: 'SFPTPD_JSON_STATS',
+  /** The exporter truncates the JSON-lines file once read when it is larger. */
+  jsonStatsMaxBytes: 'SFPTPD_JSON_STATS_MAX_BYTES',
+  /** An instance sfptpd has not reported for longer is shown not in sync. */
+  staleSeconds: 'SFPTPD_STALE_SECONDS',
+} as const;
+
+/** Where the sfptpd pod's containers share sfptpd's run directory (an emptyDir). */
+export const sfptpdRunDir = '/run/sfptpd';
+
+/** HTTP paths of the metrics servers. */
+export const metricsPaths = {
+  metrics: '/metrics',
+  ormJson: '/orm.json',
+  health: '/healthz',
+} as const;
+
 /** Entry points of the hooks image (bundles under /app in the image, dist/hooks locally). */
-export const entryPoints = ['pre', 'post', 'pre-delete', 'post-delete', 'labeller'] as const;
+export const hookPhases = ['pre', 'post', 'pre-delete', 'post-delete'] as const;
+export const entryPoints = [
+  ...hookPhases,
+  'labeller',
+  'onload-exporter',
+  'orm-json-runner',
+  'sfptpd-exporter',
+] as const;
 export type EntryPoint = (typeof entryPoints)[number];
 export const imageAppDir = '/app';

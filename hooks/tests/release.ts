@@ -23,6 +23,7 @@ import {
   kubectl,
   kubectlJson,
   testbed,
+  waitCrdsEstablished,
 } from '../../ci/testbed/session.ts';
 import type { EntryPoint } from '../src/contract.ts';
 
@@ -53,13 +54,7 @@ export class TestRelease {
     const release = new TestRelease(namespace, [], await mkdtemp(join(tmpdir(), 'hooks-release-')));
     await release.addNodes(nodes);
     await kubectl(['apply', '--server-side', '--force-conflicts', '-f', join(chartDir, 'crds')]);
-    await kubectl([
-      'wait',
-      '--for=condition=Established',
-      '--timeout=60s',
-      '-f',
-      join(chartDir, 'crds'),
-    ]);
+    await waitCrdsEstablished('-f', join(chartDir, 'crds'));
     release.hooksKubeconfig = await release.serviceAccount(
       'templates/hooks-rbac.yaml',
       `${releaseName}-hooks`,

@@ -199,7 +199,10 @@ Usage: include "onload.kmmVersionLabel" (dict "namespace" .Release.Namespace "mo
 {{- printf "onload.amd.com/%s.paused" . -}}
 {{- end -}}
 
-{{/* Pod label with the Onload userland version of a device plugin / control plane pod. */}}
+{{/*
+Pod label with the onload.version whose userland a device plugin / control plane pod runs (a name:
+the init step compares the driver with the version the userland reports itself).
+*/}}
 {{- define "onload.userlandVersionLabel" -}}
 onload.amd.com/version
 {{- end -}}
@@ -228,7 +231,10 @@ imagePullSecrets:
 
 {{/*
 Required node affinity of the device plugin and control plane pods: the onload driver is loaded
-(KMM's ready label) and the rollout has not paused the node.
+(KMM's ready label) and the rollout has not paused the node. The ready label, not just our version
+label: when KMM unloads and reloads the driver on its own (an untolerated taint), the pods leave
+and come back new, and only a new control plane pod points the reloaded module at its
+onload_cp_server (onload-worker sets that module parameter once, at start).
 */}}
 {{- define "onload.driverReadyAffinity" -}}
 nodeAffinity:
@@ -243,23 +249,73 @@ nodeAffinity:
 
 {{/*
 Shell script (run by the userImage-based init containers) that waits until the loaded onload
-driver has the version of this pod's userland, saying why it waits. Reads ONLOAD_VERSION and
-/host/sys/module (the host's /sys/module, read-only).
+driver (the host's /sys/module, mounted read-only at /host/sys/module) reports the version of this
+pod's userland, saying why it waits. The userland's version is the one it reports itself:
+libonload.so run as a program prints "Onload <version>" (the string the driver checks
+applications against), else onload_cp_server --version prints "Version: <version>". Only when
+neither can be read is the driver compared with ONLOAD_VERSION (onload.version, which is a label
+and may name a build differently). Versions compare word by word: the driver pads its version
+with a space. Needs only sh builtins and sleep.
 */}}
 {{- define "onload.waitForDriverScript" -}}
-want="$ONLOAD_VERSION"
-file=/host/sys/module/onload/version
+{{- $versionReady := include "onload.kmmVersionReadyLabel" (dict "namespace" .Release.Namespace "module" (include "onload.onloadModuleName" .)) -}}
+userland=/opt/onload
+driver=/host/sys/module/onload/version
+label="$ONLOAD_VERSION"
+nl='
+'
+words() { set -f; set -- $1; set +f; printf '%s' "$*"; }
+mine=""
+tried=""
+lib="$userland/usr/lib64/libonload.so"
+cpserver="$userland/sbin/onload_cp_server"
+if [ ! -e "$lib" ]; then tried="$lib: not found"
+elif [ ! -x "$lib" ]; then tried="$lib: not executable"
+elif out=$("$lib" 2>/dev/null); then
+  first=${out%%"$nl"*}
+  case $first in
+    *" "?*) mine=$(words "${first#* }"); from="$lib" ;;
+    *) tried="$lib: printed no version" ;;
+  esac
+else tried="$lib: exit status $?"
+fi
+if [ -z "$mine" ]; then
+  if [ ! -e "$cpserver" ]; then tried="$tried; $cpserver: not found"
+  elif [ ! -x "$cpserver" ]; then tried="$tried; $cpserver: not executable"
+  elif out=$("$cpserver" --version 2>&1); then
+    case $out in
+      *"Version: "?*) rest=${out#*"Version: "}; mine=$(words "${rest%%"$nl"*}"); from="$cpserver --version" ;;
+      *) tried="$tried; $cpserver --version: printed no version" ;;
+    esac
+  else tried="$tried; $cpserver --version: exit status $?"
+  fi
+fi
+if [ -n "$mine" ]; then
+  against="this pod's userland"
+  ours="this pod's Onload userland reports $mine"
+  never="onload.userImage and the kernel-module images are different Onload builds"
+  if [ "$mine" = "$label" ]; then printf '%s\n' "$ours ($from)"
+  else printf '%s\n' "$ours ($from), not onload.version $label: fine if $label names this build; the driver must report $mine"
+  fi
+else
+  mine=$(words "$label")
+  against="onload.version"
+  ours="onload.version is $mine"
+  never="the driver does not report onload.version and this pod's userland cannot tell its own version"
+  printf '%s\n' "cannot read the version of this pod's Onload userland ($tried); comparing the driver with onload.version $label instead"
+fi
 said=""
 while :; do
   have=""
-  if [ -r "$file" ]; then have=$(tr -d '[:space:]' < "$file"); fi
-  if [ "$have" = "$want" ]; then break; fi
-  if [ -z "$have" ]; then why="the onload driver is not loaded on this node"; else why="the loaded onload driver is $have"; fi
-  msg="waiting: $why, this pod's Onload userland is $want; the node's driver upgrade will load $want"
-  if [ "$msg" != "$said" ]; then echo "$msg"; said="$msg"; fi
+  if [ -r "$driver" ]; then read -r have < "$driver" || :; have=$(words "$have"); fi
+  if [ -n "$have" ] && [ "$have" = "$mine" ]; then break; fi
+  if [ -z "$have" ]; then msg="waiting: the onload driver is not loaded on this node; $ours"
+  else msg="waiting: the loaded onload driver reports $have; $ours. They match once this node loads the driver of the same Onload build; if it already runs onload.version $label (node label {{ $versionReady }}=$label), they never will: $never"
+  fi
+  if [ "$msg" != "$said" ]; then printf '%s\n' "$msg"; said="$msg"; fi
   sleep 5
 done
-echo "onload driver $have matches this pod's userland"
+printf '%s\n' "onload driver $have matches $against"
 {{- end -}}
 
 {{/* Volume and mount of the host's /sys/module for the wait script. */}}
@@ -347,8 +403,15 @@ Modules' rendered loaders.
       fieldPath: metadata.name
 - name: LOG_LEVEL
   value: {{ .logLevel | quote }}
-{{- /* nodeOptions and nodeRuntimeEnv in hooks/src/contract.ts say why. */}}
-{{- $limitMiB := include "onload.memoryMiB" (dig "limits" "memory" "" (.resources | default dict)) }}
+{{ include "onload.nodeRuntimeEnv" .resources }}
+{{- end -}}
+
+{{/*
+NODE_OPTIONS and MALLOC_ARENA_MAX of a container of the hooks image with these resources
+(nodeOptions and nodeRuntimeEnv in hooks/src/contract.ts say why).
+*/}}
+{{- define "onload.nodeRuntimeEnv" -}}
+{{- $limitMiB := include "onload.memoryMiB" (dig "limits" "memory" "" (. | default dict)) -}}
 - name: NODE_OPTIONS
   value: {{ printf "--max-semi-space-size=1%s" (ternary "" (printf " --max-old-space-size=%d" (div (atoi $limitMiB) 2)) (eq $limitMiB "")) | quote }}
 - name: MALLOC_ARENA_MAX

@@ -2,6 +2,7 @@
 KMM Modules `onload` and (sfc.enabled) `sfc`. The Module version is set from creation (KMM refuses
 to add it later); kernel-module images reach KMM byte for byte, ${KERNEL_FULL_VERSION} included.
 Builds and signing are on the onload Module only: the sfc Module loads the image it produces.
+.tolerations: the Modules' spec.tolerations (templates/_module-tolerations.tpl).
 */ -}}
 {{- define "onload.kmmModule" -}}
 {{- $root := .root -}}
@@ -23,7 +24,7 @@ metadata:
 spec:
   selector:
     {{- toYaml $root.Values.selector | nindent 4 }}
-  {{- with $root.Values.tolerations }}
+  {{- with .tolerations }}
   tolerations:
     {{- toYaml . | nindent 4 }}
   {{- end }}
@@ -63,7 +64,8 @@ spec:
 
 {{- /* Every KMM Module of the release, as a multi-document YAML stream. */ -}}
 {{- define "onload.kmmModules" -}}
-{{ include "onload.kmmModule" (dict "root" . "name" (include "onload.onloadModuleName" .) "kernelMappings" .Values.onload.kernelMappings "withBuild" true) }}
+{{- $tolerations := include "onload.moduleTolerations" . | fromJsonArray -}}
+{{ include "onload.kmmModule" (dict "root" . "name" (include "onload.onloadModuleName" .) "kernelMappings" .Values.onload.kernelMappings "withBuild" true "tolerations" $tolerations) }}
 {{- if .Values.sfc.enabled }}
 {{- $marked := list }}
 {{- range .Values.onload.kernelMappings }}
@@ -72,7 +74,7 @@ spec:
 {{- end }}
 {{- end }}
 ---
-{{ include "onload.kmmModule" (dict "root" . "name" (include "onload.sfcModuleName" .) "kernelMappings" (default .Values.onload.kernelMappings $marked) "withBuild" false "inTreeModuleToRemove" "sfc") }}
+{{ include "onload.kmmModule" (dict "root" . "name" (include "onload.sfcModuleName" .) "kernelMappings" (default .Values.onload.kernelMappings $marked) "withBuild" false "inTreeModuleToRemove" "sfc" "tolerations" $tolerations) }}
 {{- end }}
 {{- end -}}
 

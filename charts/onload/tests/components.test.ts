@@ -15,7 +15,13 @@ import {
   role,
   type MachineConfig,
 } from './lib/manifests.ts';
-import { defaultNamespace, effectiveSelector, helmMajors, render } from './lib/render.ts';
+import {
+  chartDefaults,
+  defaultNamespace,
+  effectiveSelector,
+  helmMajors,
+  render,
+} from './lib/render.ts';
 
 const ns = defaultNamespace;
 const mcName = `99-worker-${ns}-onload-sfc`;
@@ -204,11 +210,16 @@ describe.each(helmMajors)('kernel-module Dockerfiles, Helm %i', (helmMajor) => {
 describe.each(helmMajors)('node agent pod settings, Helm %i', (helmMajor) => {
   const agents = ['onload-device-plugin', 'onload-control-plane', 'onload-sfptpd'];
 
-  it('adds tolerations to the Modules and the node agents only when given (Module tolerations need KMM >= 2.3)', async () => {
+  it('adds tolerations to the node agents and, after moduleTolerations.defaults, to the Modules only when given (without a cluster to ask whether KMM >= 2.3 has Module tolerations)', async () => {
     const tolerations = [{ key: 'trading', operator: 'Exists', effect: 'NoSchedule' }];
+    const defaults = (await chartDefaults()).moduleTolerations as { defaults: unknown[] };
+    expect(defaults.defaults).toHaveLength(3);
     const objects = await render({ variant: 'sfptpd-on', helmMajor, overrides: { tolerations } });
     for (const name of ['onload', 'sfc'])
-      expect(kmmModule(objects, name).spec.tolerations).toEqual(tolerations);
+      expect(kmmModule(objects, name).spec.tolerations).toEqual([
+        ...defaults.defaults,
+        ...tolerations,
+      ]);
     for (const name of agents)
       expect(podSpec(daemonSet(objects, name)).tolerations).toEqual(tolerations);
     const plain = await render({ variant: 'sfptpd-on', helmMajor });

@@ -5,9 +5,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import {
-  entryPoints,
+  hookPhases,
   hookEnv,
   imageAppDir,
+  kmmModuleApi,
   nodeOptions,
   nodeRuntimeEnv,
   podEvictSkipLabel,
@@ -52,7 +53,7 @@ const jobEvents: Record<string, string[]> = {
   'pre-delete': ['pre-delete'],
   'post-delete': ['post-delete'],
 };
-const hookEntries = entryPoints.filter((e) => e !== 'labeller');
+const hookEntries = hookPhases;
 const identityOf: Record<string, string> = {
   pre: 'hooks',
   post: 'hooks',
@@ -338,6 +339,18 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
     expect(allows(rules, '', 'secrets', 'get')).toBe(false);
     expect(allows(rules, 'kmm.sigs.x-k8s.io', 'modules', 'patch')).toBe(false);
     expect(allows(rules, 'apps', 'deployments', 'patch')).toBe(false);
+  });
+
+  it("lets the hooks read KMM's Module CRD, and no other CRD", async () => {
+    const rules = clusterRole(
+      await render({ variant: 'minimal', helmMajor }),
+      'onload-system-onload-hooks',
+    ).rules;
+    const crds = ['apiextensions.k8s.io', 'customresourcedefinitions'] as const;
+    expect(allows(rules, ...crds, 'get', kmmModuleApi.crd)).toBe(true);
+    expect(allows(rules, ...crds, 'get', 'onloads.onload.amd.com')).toBe(false);
+    expect(allows(rules, ...crds, 'get')).toBe(false);
+    expect(allows(rules, ...crds, 'list')).toBe(false);
   });
 
   it('grants the hooks what the rollout needs in the release namespace only', async () => {

@@ -6,17 +6,19 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { kmmVersionLabel, kmmVersionReadyLabel, stateLabel } from '../../../hooks/src/contract.ts';
 import { chartDir, helm } from '../../../ci/lib/helm.ts';
+import { kmm22ModuleCrd, withModuleTolerations } from './lib/kmm-module-crd.ts';
+import { chartWithModuleCrd } from './lib/lookup-stub.ts';
 import { variantFile, type Variant } from './lib/render.ts';
 
 const ns = 'trading-ns';
 
-async function notes(variant: Variant): Promise<string> {
+async function notes(variant: Variant, chart = chartDir): Promise<string> {
   const out = await helm(
     4,
     [
       'install',
       'trading',
-      chartDir,
+      chart,
       '--namespace',
       ns,
       '--values',
@@ -86,4 +88,17 @@ describe('NOTES.txt', () => {
     // no cluster to count the nodes: no warning that none is selected
     expect(minimal).not.toContain('WARNING: no node matches the selector');
   });
+
+  it('warns that a cordon unloads Onload where the Module CRD has no tolerations (KMM < 2.3)', async () => {
+    const kmm22 = await kmm22ModuleCrd();
+    const warning = 'WARNING: KMM < 2.3 (its Module CRD has no spec.tolerations)';
+    const onKmm22 = await notes('minimal', await chartWithModuleCrd(kmm22));
+    expect(onKmm22).toContain(warning);
+    expect(onKmm22).toContain('Upgrade KMM to 2.3');
+    expect(
+      await notes('minimal', await chartWithModuleCrd(withModuleTolerations(kmm22))),
+    ).not.toContain(warning);
+    // no cluster to ask: nothing to say
+    expect(await notes('minimal')).not.toContain(warning);
+  }, 60_000);
 });

@@ -47,6 +47,7 @@ export interface NmcEntryJson {
   name: string;
   namespace: string;
   config: { containerImage: string; kernelVersion: string };
+  lastTransitionTime?: string;
 }
 
 export interface NmcJson {
@@ -76,6 +77,30 @@ export async function getNmc(node: string): Promise<NmcJson | undefined> {
     allowFailure: true,
   });
   return result.code === 0 ? (JSON.parse(result.stdout) as NmcJson) : undefined;
+}
+
+/**
+ * What a reboot shows the API: the node's Ready condition turns True again at `at` (KWOK keeps the
+ * node Ready throughout; KMM reads only the transition time).
+ */
+export async function markNodeRebooted(node: string, at: Date): Promise<void> {
+  const ready = {
+    type: 'Ready',
+    status: 'True',
+    reason: 'KubeletReady',
+    message: 'kubelet is posting ready status (test bed: rebooted)',
+    lastTransitionTime: at.toISOString().replace(/\.\d+Z$/, 'Z'),
+    lastHeartbeatTime: at.toISOString().replace(/\.\d+Z$/, 'Z'),
+  };
+  await kubectl([
+    'patch',
+    'node',
+    node,
+    '--subresource=status',
+    '--type=strategic',
+    '-p',
+    JSON.stringify({ status: { conditions: [ready] } }),
+  ]);
 }
 
 /** Sets (string) or removes (null) node labels. */

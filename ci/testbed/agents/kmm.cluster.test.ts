@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '../../lib/wait.ts';
 import { writesVersionReady } from './faults.ts';
+import { hungAnnotation } from './kmm/worker-pod.ts';
 import { kernelVersion } from '../nodes.ts';
 import {
   createNamespace,
@@ -21,6 +22,7 @@ import {
   getNmc,
   getNode,
   getPod,
+  markNodeRebooted,
   recordNodeLabels,
   setNodeLabels,
   untilNode,
@@ -33,6 +35,16 @@ import {
   versionReadyLabel,
   workerVersionLabel,
 } from './kmm/labels.ts';
+
+interface MicJson {
+  spec: { images: { image: string }[] };
+  status?: { imagesStates?: { image: string; status: string }[] };
+}
+
+interface PullPodJson {
+  metadata: { labels: Record<string, string> };
+  status: { containerStatuses?: { state: { waiting?: { reason?: string } } }[] };
+}
 
 const kmm = kmmUnderTest();
 const standIn = kmm.mode === 'stand-in';
@@ -142,7 +154,9 @@ describe(`KMM contract (${kmmLabel(kmm)})`, () => {
         [wanted('sfc')]: null,
       });
       await kubectl(['taint', 'node', node, `${taint}-`], { allowFailure: true });
+      await kubectl(['uncordon', node]);
       await setKmmFault(node, 'load', undefined);
+      await setKmmFault(node, 'unload', undefined);
       await setKmmVersion(node, undefined);
     }
     for (const node of nodes)
@@ -234,6 +248,30 @@ describe(`KMM contract (${kmmLabel(kmm)})`, () => {
     );
   });
 
+  it('loads a module again after a reboot (the node turned Ready after the load), keeping .ready', async () => {
+    await waitFor(
+      'no onload worker pod on worker-01',
+      async () => (await getPod(ns, `kmm-worker-${n1}-onload`)) === undefined,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    const before = await statusEntry(n1, 'onload');
+    expect(before?.lastTransitionTime).toBeDefined();
+    // Load times are whole seconds: the reboot is in a later second than the last load.
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 10));
+    const rebootedAt = new Date(Math.floor(Date.now() / 1000) * 1000);
+    expect(new Date(before?.lastTransitionTime ?? '').getTime()).toBeLessThan(rebootedAt.getTime());
+    await markNodeRebooted(n1, rebootedAt);
+    // Only a Load worker that ran after the reboot writes a newer load time.
+    await waitFor(
+      'onload loaded again on worker-01 after its reboot, its worker pod gone',
+      async () =>
+        new Date((await statusEntry(n1, 'onload'))?.lastTransitionTime ?? 0).getTime() >=
+          rebootedAt.getTime() && (await getPod(ns, `kmm-worker-${n1}-onload`)) === undefined,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    expect(loaded('onload', 'v2')(await getNode(n1))).toBe(true);
+  });
+
   itWhen(
     standIn || atLeast(kmm.version, '2.6'),
     `KMM ${kmm.version} drops .ready only once the unload has run`,
@@ -244,28 +282,31 @@ describe(`KMM contract (${kmmLabel(kmm)})`, () => {
       try {
         await kubectl(['cordon', n1]);
         await untilNode(n1, '.ready dropped', unloaded('onload'));
+        // Until its modprobe hangs, the unloader is only starting: lifting the fault earlier would
+        // let it unload and go away.
         const unloader = await untilPod(
           ns,
           `kmm-worker-${n1}-onload`,
-          'the unloader to run',
+          'the unloader to hang',
           (p) =>
             p.metadata.labels?.['kmm.node.kubernetes.io/worker-action'] === 'Unload' &&
-            p.status.phase === 'Running'
+            p.metadata.annotations?.[hungAnnotation] === 'true'
               ? p
               : undefined,
         );
         expect(unloader.status.phase).toBe('Running');
         expect(await statusEntry(n1, 'onload')).toBeDefined();
+        await setKmmFault(n1, 'unload', undefined);
+        await deleteHungWorker(`kmm-worker-${n1}-onload`);
+        await waitFor(
+          'onload gone from the NodeModulesConfig status of worker-01',
+          async () => (await statusEntry(n1, 'onload')) === undefined,
+          { timeoutMs: 60_000, intervalMs: 200 },
+        );
       } finally {
         await setKmmFault(n1, 'unload', undefined);
+        await kubectl(['uncordon', n1]);
       }
-      await deleteHungWorker(`kmm-worker-${n1}-onload`);
-      await waitFor(
-        'onload gone from the NodeModulesConfig status of worker-01',
-        async () => (await statusEntry(n1, 'onload')) === undefined,
-        { timeoutMs: 60_000, intervalMs: 200 },
-      );
-      await kubectl(['uncordon', n1]);
       await untilNode(n1, 'onload v2 loaded', loaded('onload', 'v2'));
     },
   );
@@ -344,7 +385,7 @@ describe(`KMM contract (${kmmLabel(kmm)})`, () => {
     await setNodeLabels(n3, { [wanted('onload')]: 'v2' });
     const worker = `kmm-worker-${n3}-onload`;
     const hung = await untilPod(ns, worker, 'the loader to hang', (p) =>
-      p.metadata.annotations?.['testbed.onload.amd.com/worker-hung'] === 'true' ? p : undefined,
+      p.metadata.annotations?.[hungAnnotation] === 'true' ? p : undefined,
     );
     expect(hung.status.phase).toBe('Running');
     expect(hung.status.containerStatuses?.[0]?.state.running).toBeDefined();
@@ -386,7 +427,7 @@ describe(`KMM contract (${kmmLabel(kmm)})`, () => {
     try {
       await setNodeLabels(n5, { [wanted('onload')]: 'v2', [wanted('sfc')]: 'v2' });
       await untilPod(ns, `kmm-worker-${n5}-sfc`, 'the sfc loader to hang', (p) =>
-        p.metadata.annotations?.['testbed.onload.amd.com/worker-hung'] === 'true' ? p : undefined,
+        p.metadata.annotations?.[hungAnnotation] === 'true' ? p : undefined,
       );
       await untilNode(n5, 'onload v2 loaded', loaded('onload', 'v2'));
       expect(ready('sfc') in (await getNode(n5)).metadata.labels).toBe(false);
@@ -472,4 +513,174 @@ describe(`KMM contract (${kmmLabel(kmm)})`, () => {
       '--timeout=60s',
     ]);
   });
+  it('deadlocks when the namespace is deleted while a module is loaded, until the namespace exists again and holds a Module', async () => {
+    const doomed = await createNamespace('kmm-doomed');
+    const only = `testbed.onload.amd.com/${doomed}`;
+    const readyInDoomed = readyLabel(doomed, 'kept');
+    const moduleIn = (namespace: string): object => ({
+      ...kmmModule('kept', undefined, only),
+      metadata: { name: 'kept', namespace },
+    });
+    await apply(moduleIn(doomed));
+    await setNodeLabels(n4, { [only]: 'true' });
+    await untilNode(n4, 'kept loaded', (n) => readyInDoomed in n.metadata.labels);
+
+    await kubectl(['delete', 'namespace', doomed, '--wait=false']);
+    const module = (): Promise<{
+      metadata: { deletionTimestamp?: string; finalizers?: string[] };
+    }> => kubectlJson(['get', 'modules.kmm.sigs.x-k8s.io', 'kept', '-n', doomed]);
+    await waitFor(
+      'the namespace controller to delete the Module',
+      async () => (await module()).metadata.deletionTimestamp !== undefined,
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    // The unload worker is refused in the terminating namespace: nothing moves.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    expect((await module()).metadata.finalizers).toContain(
+      'kmm.node.kubernetes.io/module-finalizer',
+    );
+    expect(readyInDoomed in (await getNode(n4)).metadata.labels).toBe(true);
+    const namespace = await kubectlJson<{ status: { phase: string } }>([
+      'get',
+      'namespace',
+      doomed,
+    ]);
+    expect(namespace.status.phase).toBe('Terminating');
+
+    // The way out: release the Module, let the namespace go, create it again so KMM can unload.
+    await kubectl([
+      'patch',
+      'modules.kmm.sigs.x-k8s.io',
+      'kept',
+      '-n',
+      doomed,
+      '--type=merge',
+      '-p',
+      '{"metadata":{"finalizers":null}}',
+    ]);
+    await kubectl(['wait', '--for=delete', `namespace/${doomed}`, '--timeout=60s']);
+    expect(readyInDoomed in (await getNode(n4)).metadata.labels).toBe(true);
+    await kubectl(['create', 'namespace', doomed]);
+    try {
+      // KMM's worker pods need its CA ConfigMap, which it creates in a namespace holding a Module:
+      // in the new, empty namespace nothing can unload yet.
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      expect(readyInDoomed in (await getNode(n4)).metadata.labels).toBe(true);
+      await setNodeLabels(n4, { [only]: null });
+      await apply(moduleIn(doomed));
+      await untilNode(
+        n4,
+        'kept unloaded once its namespace holds a Module again',
+        (n) => !(readyInDoomed in n.metadata.labels),
+      );
+      await kubectl(['delete', 'modules.kmm.sigs.x-k8s.io', 'kept', '-n', doomed, '--timeout=60s']);
+    } finally {
+      await setNodeLabels(n4, { [only]: null });
+      await deleteNamespace(doomed);
+    }
+  });
+  itWhen(atLeast(kmm.version, '2.4'), `KMM ${kmm.version} has no ModuleImagesConfig`)(
+    'checks the images with pull pods and configures a node only once its ModuleImagesConfig says the image exists',
+    async () => {
+      const only = `${selector}-images`;
+      await apply(kmmModule('imaged', 'v1', only));
+      await setNodeLabels(n3, { [only]: 'true', [wanted('imaged')]: 'v1' });
+      try {
+        await untilNode(n3, 'imaged v1 loaded', loaded('imaged', 'v1'));
+        const mic = await kubectlJson<MicJson>(['get', 'moduleimagesconfigs', 'imaged', '-n', ns]);
+        expect(mic.status?.imagesStates).toContainEqual(
+          expect.objectContaining({ image: image('imaged', 'v1'), status: 'Exists' }),
+        );
+      } finally {
+        await setNodeLabels(n3, { [only]: null, [wanted('imaged')]: null });
+      }
+      await untilNode(n3, 'imaged unloaded', unloaded('imaged'));
+    },
+  );
+
+  itWhen(atLeast(kmm.version, '2.4'), `KMM ${kmm.version} has no image pull pods`)(
+    'leaves a node unconfigured while its image is missing: the pull pod fails to pull, the ModuleImagesConfig never says so',
+    async () => {
+      const only = `${selector}-missing`;
+      const missing = {
+        ...kmmModule('missing', 'v1', only),
+      } as { spec: { moduleLoader: { container: { kernelMappings: object[] } } } };
+      missing.spec.moduleLoader.container.kernelMappings = [
+        { regexp: '^.+$', containerImage: 'images.testbed.invalid/does-not-exist/missing:v1' },
+      ];
+      await apply(missing);
+      await setNodeLabels(n3, { [only]: 'true', [wanted('missing')]: 'v1' });
+      try {
+        const pulling = await waitFor(
+          'a pull pod in ImagePullBackOff',
+          async () => {
+            const pods = await kubectlJson<{ items: PullPodJson[] }>([
+              'get',
+              'pods',
+              '-n',
+              ns,
+              '-l',
+              'kmm.node.kubernetes.io/image-owner=missing',
+            ]);
+            return pods.items.find(
+              (p) => p.status.containerStatuses?.[0]?.state.waiting?.reason === 'ImagePullBackOff',
+            );
+          },
+          { timeoutMs: 60_000, intervalMs: 200 },
+        );
+        expect(pulling.metadata.labels['kmm.node.kubernetes.io/pull-pod-type']).toBeDefined();
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        const mic = await kubectlJson<MicJson>(['get', 'moduleimagesconfigs', 'missing', '-n', ns]);
+        expect(mic.spec.images.map((i) => i.image)).toEqual([
+          'images.testbed.invalid/does-not-exist/missing:v1',
+        ]);
+        expect(mic.status?.imagesStates ?? []).toEqual([]);
+        expect(await specEntry(n3, 'missing')).toBeUndefined();
+        expect(ready('missing') in (await getNode(n3)).metadata.labels).toBe(false);
+      } finally {
+        await setNodeLabels(n3, { [only]: null, [wanted('missing')]: null });
+        await kubectl(['delete', 'modules.kmm.sigs.x-k8s.io', 'missing', '-n', ns, '--wait=false']);
+      }
+    },
+  );
+
+  itWhen(atLeast(kmm.version, '2.3'), `KMM ${kmm.version}'s Module has no tolerations`)(
+    'keeps a module loaded through a cordon its Module tolerates',
+    async () => {
+      const only = `${selector}-tolerant`;
+      const tolerant = kmmModule('tolerant', 'v1', only) as { spec: object };
+      tolerant.spec = {
+        ...tolerant.spec,
+        tolerations: [
+          { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
+        ],
+      };
+      await apply(tolerant);
+      await setNodeLabels(n3, { [only]: 'true', [wanted('tolerant')]: 'v1' });
+      try {
+        await untilNode(n3, 'tolerant v1 loaded', loaded('tolerant', 'v1'));
+        const recorder = await recordNodeLabels(n3, [ready('tolerant')]);
+        await kubectl(['cordon', n3]);
+        try {
+          await waitFor(
+            'the cordon taint on worker-03',
+            async () =>
+              (
+                await kubectlJson<{ spec: { taints?: { key: string }[] } }>(['get', 'node', n3])
+              ).spec.taints?.some((t) => t.key === 'node.kubernetes.io/unschedulable') ?? false,
+            { timeoutMs: 30_000, intervalMs: 100 },
+          );
+          await new Promise((resolve) => setTimeout(resolve, 3000));
+        } finally {
+          recorder.stop();
+          await kubectl(['uncordon', n3]);
+        }
+        expect(recorder.states).toEqual([JSON.stringify({ [ready('tolerant')]: '' })]);
+        expect(await getPod(ns, `kmm-worker-${n3}-tolerant`)).toBeUndefined();
+      } finally {
+        await setNodeLabels(n3, { [only]: null, [wanted('tolerant')]: null });
+      }
+      await untilNode(n3, 'tolerant unloaded', unloaded('tolerant'));
+    },
+  );
 });

@@ -122,7 +122,7 @@ describe('kubelet stand-in', () => {
     expect(isPodReady(waiting)).toBe(false);
     expect(waiting.status.containerStatuses?.[0]?.state.waiting?.reason).toBe('PodInitializing');
     expect(podLogs(ns, 'dp-new')).toContain(
-      "waiting: the loaded onload driver is v1, this pod's Onload userland is v2",
+      "waiting: the loaded onload driver reports v1; this pod's Onload userland reports v2",
     );
     // Absent, or 0 where an earlier plugin went away: nothing to allocate either way.
     expect([undefined, '0']).toContain(await allocatable(newNode)());

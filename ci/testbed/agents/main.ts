@@ -4,6 +4,8 @@ import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clientsFor, watchAll, type Change } from './kube/client.ts';
 import { startKmm } from './kmm/controller.ts';
+import { startImageChecks } from './kmm/image-checks.ts';
+import { startPullKubelet } from './kmm/pull-kubelet.ts';
 import { startWorkerKubelet } from './kmm/worker-kubelet.ts';
 import { startKubelet } from './kubelet/controller.ts';
 import { errorText, jsonLogger } from './log.ts';
@@ -37,6 +39,9 @@ const kmm =
   config.kmm === 'manager'
     ? startWorkerKubelet(clients, caches, timing, jsonLogger('kmm-workers'))
     : startKmm(clients, caches, { ...timing, kmmVersion: config.kmmVersion }, jsonLogger('kmm'));
+const imageChecks =
+  config.kmm === 'manager' ? undefined : startImageChecks(clients, caches, jsonLogger('kmm'));
+const pullKubelet = startPullKubelet(clients, caches, jsonLogger('kmm-pulls'));
 const kubelet = startKubelet(clients, caches, config.stateDir, jsonLogger('kubelet'));
 const runner = startRunner(
   clients,
@@ -44,15 +49,20 @@ const runner = startRunner(
   { stateDir: config.stateDir, appDirs: config.appDirs },
   jsonLogger('runner'),
 );
-handlers.push(kmm.onChange, kubelet.onChange, runner.onChange);
+handlers.push(kmm.onChange, pullKubelet.onChange, kubelet.onChange, runner.onChange);
+if (imageChecks) handlers.push(imageChecks.onChange);
 
 async function shutdown(signal: string): Promise<void> {
   log.info('stopping', { signal });
   kmm.stop();
+  imageChecks?.stop();
+  pullKubelet.stop();
   kubelet.stop();
   await runner.stop();
   await Promise.all(
-    [caches.nodes, caches.pods, caches.modules, caches.nmcs].map((cache) => cache.stop()),
+    [caches.nodes, caches.pods, caches.modules, caches.nmcs, caches.mics].map((cache) =>
+      cache.stop(),
+    ),
   );
   process.exit(0);
 }

@@ -19,6 +19,7 @@ import {
   kubectl,
   kubectlJson,
   testbed,
+  waitCrdsEstablished,
 } from '../../../ci/testbed/session.ts';
 import { operatorNames, type OperatorNames } from './names.ts';
 import { operatorCr, operatorOwned, type OperatorSetup } from './operator-objects.ts';
@@ -61,7 +62,7 @@ function migrate(args: string[]): Promise<{ code: number; stdout: string; stderr
 async function replaceCrd(file: string): Promise<void> {
   await kubectl(['delete', 'crd', 'onloads.onload.amd.com', '--ignore-not-found', '--wait=true']);
   await kubectl(['apply', '--server-side', '--field-manager=helm', '-f', file]);
-  await kubectl(['wait', '--for=condition=Established', '--timeout=60s', '-f', file]);
+  await waitCrdsEstablished('-f', file);
 }
 
 /** Watches the nodes; records the most nodes seen at once with neither owner's driver loaded. */

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type { OnloadSpec } from '../../generated/onload-types.ts';
 import { hookEnv } from '../contract.ts';
 import { parseLevel, type Level } from '../log/logger.ts';
+import { metricsPort } from '../metrics/env.ts';
 import { hostIdentityPrefix } from '../runtime/lease.ts';
 import { ConfigError } from './errors.ts';
 import { parseModuleLoaders, type ModuleLoaders } from './module-loaders.ts';
@@ -23,6 +24,8 @@ export interface HookConfig extends ReleaseContext {
   /** Who we are (lease holder, event instance). */
   readonly identity: string;
   readonly logLevel: Level;
+  /** The labeller's /metrics port (metrics.labeller.enabled); undefined: no metrics server. */
+  readonly metricsPort?: number;
 }
 
 export function readConfig(env: NodeJS.ProcessEnv): HookConfig {
@@ -47,6 +50,7 @@ export function readConfig(env: NodeJS.ProcessEnv): HookConfig {
   const namespace = required(hookEnv.namespace);
   const spec = parseSpec(required(hookEnv.spec), hookEnv.spec);
   const loadersRaw = env[hookEnv.moduleLoaders]?.trim();
+  const port = metricsPort(env);
   return {
     release,
     namespace,
@@ -58,5 +62,6 @@ export function readConfig(env: NodeJS.ProcessEnv): HookConfig {
     ...(deadlineSeconds !== undefined ? { deadlineSeconds } : {}),
     identity: env[hookEnv.podName]?.trim() || `${hostIdentityPrefix}${hostname()}:${process.pid}`,
     logLevel: parseLevel(env[hookEnv.logLevel]),
+    ...(port !== undefined ? { metricsPort: port } : {}),
   };
 }

@@ -175,6 +175,42 @@ describe('ClientNodeKube over a fake HTTP layer', () => {
     });
   });
 
+  describe('listOnloads', () => {
+    const path = /^\/apis\/onload\.amd\.com\/v1alpha1\/namespaces\/onload\/onloads$/;
+
+    it('reads each Onload with its name, annotations and node selector', async () => {
+      server.on('GET', path, {
+        status: 200,
+        body: {
+          items: [
+            {
+              metadata: { name: 'a', uid: 'u1', generation: 2, annotations: { k: 'v' } },
+              spec: { selector: { 'nic/solarflare': 'true' } },
+              status: { phase: 'Ready' },
+            },
+            { metadata: { name: 'b', uid: 'u2', generation: 1 }, spec: {} },
+          ],
+        },
+      });
+      expect(await kube.listOnloads('onload')).toEqual([
+        {
+          name: 'a',
+          uid: 'u1',
+          generation: 2,
+          annotations: { k: 'v' },
+          selector: { 'nic/solarflare': 'true' },
+          status: { phase: 'Ready' },
+        },
+        { name: 'b', uid: 'u2', generation: 1, annotations: {} },
+      ]);
+    });
+
+    it('reports none when the Onload CRD is not installed', async () => {
+      server.on('GET', path, { status: 404, body: status(404, 'NotFound', 'not found') });
+      expect(await kube.listOnloads('onload')).toEqual([]);
+    });
+  });
+
   describe('patchOnloadStatus', () => {
     const path =
       /^\/apis\/onload\.amd\.com\/v1alpha1\/namespaces\/onload\/onloads\/onload\/status$/;
@@ -244,6 +280,50 @@ describe('ClientNodeKube over a fake HTTP layer', () => {
     expect(names()).toEqual(['a', 'c']);
   });
 
+  it("lists one namespace's pods by label selector with their containers' images and waits", async () => {
+    const selector =
+      'kmm.node.kubernetes.io/image-owner=onload,kmm.node.kubernetes.io/pull-pod-type';
+    server.on('GET', /^\/api\/v1\/namespaces\/ns\/pods$/, {
+      status: 200,
+      body: {
+        metadata: { resourceVersion: '7' },
+        items: [
+          {
+            metadata: { name: 'onload-pull-pod-abcde', namespace: 'ns', labels: { a: 'b' } },
+            spec: { containers: [{ name: 'puller', image: 'onload-module:v2-5.14' }] },
+            status: {
+              phase: 'Pending',
+              containerStatuses: [
+                {
+                  name: 'puller',
+                  image: 'onload-module:v2-5.14',
+                  imageID: '',
+                  ready: false,
+                  restartCount: 0,
+                  state: { waiting: { reason: 'ErrImagePull', message: 'not found' } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    expect(await kube.listPodImages('ns', selector)).toEqual([
+      {
+        namespace: 'ns',
+        name: 'onload-pull-pod-abcde',
+        labels: { a: 'b' },
+        containers: [
+          {
+            image: 'onload-module:v2-5.14',
+            waiting: { reason: 'ErrImagePull', message: 'not found' },
+          },
+        ],
+      },
+    ]);
+    expect(server.requests.map((r) => r.query.get('labelSelector'))).toEqual([selector]);
+  });
+
   it('says whether a KMM resource is served (404 on the collection means no CRD)', async () => {
     server.on('GET', /^\/apis\/kmm.sigs.x-k8s.io\/v1beta1\/namespaces\/ns\/moduleimagesconfigs$/, {
       status: 404,
@@ -255,6 +335,56 @@ describe('ClientNodeKube over a fake HTTP layer', () => {
     });
     expect(await kube.kmmResourceServed('moduleimagesconfigs', 'ns')).toBe(false);
     expect(await kube.kmmResourceServed('modules', 'ns')).toBe(true);
+  });
+
+  it("reads the Module CRD's served versions and spec fields; 404 means not installed, 403 is thrown", async () => {
+    const crdPath =
+      /^\/apis\/apiextensions.k8s.io\/v1\/customresourcedefinitions\/modules.kmm.sigs.x-k8s.io$/;
+    const specSchema = (...fields: string[]) => ({
+      openAPIV3Schema: {
+        type: 'object',
+        properties: {
+          spec: {
+            type: 'object',
+            properties: Object.fromEntries(fields.map((f) => [f, { type: 'object' }])),
+          },
+        },
+      },
+    });
+    server.sequence('GET', crdPath, [
+      {
+        status: 200,
+        body: {
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          metadata: { name: 'modules.kmm.sigs.x-k8s.io' },
+          spec: {
+            group: 'kmm.sigs.x-k8s.io',
+            names: { kind: 'Module', plural: 'modules' },
+            scope: 'Namespaced',
+            versions: [
+              {
+                name: 'v1beta1',
+                served: true,
+                storage: true,
+                schema: specSchema('selector', 'tolerations'),
+              },
+              { name: 'v1alpha1', served: false, storage: false, schema: specSchema('selector') },
+            ],
+          },
+        },
+      },
+      { status: 404, body: status(404, 'NotFound', 'not found') },
+      { status: 403, body: status(403, 'Forbidden', 'cannot get resource') },
+    ]);
+    expect(await kube.getModuleCrd()).toEqual({
+      versions: [
+        { name: 'v1beta1', served: true, specFields: ['selector', 'tolerations'] },
+        { name: 'v1alpha1', served: false, specFields: ['selector'] },
+      ],
+    });
+    expect(await kube.getModuleCrd()).toBeUndefined();
+    await expect(kube.getModuleCrd()).rejects.toMatchObject({ status: 403 });
   });
 
   it('creates a Lease, replaces it with the observed resourceVersion, and reports a conflict', async () => {

@@ -2,6 +2,7 @@
 // evict 404 = done, 429 = a disruption budget blocks (named when possible), 409 on a node patch =
 // conflict (the caller re-reads), transient failures (5xx, resets, 429 elsewhere) retried.
 import {
+  ApiextensionsV1Api,
   AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
@@ -17,6 +18,7 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import type { OnloadStatus } from '../../generated/onload-types.ts';
+import { kmmModuleApi } from '../contract.ts';
 import type { Logger } from '../log/logger.ts';
 import { pooledClientFactory } from './connections.ts';
 import {
@@ -38,6 +40,7 @@ import type {
   LeaseView,
   MetadataPatch,
   MicView,
+  ModuleCrdView,
   ModuleView,
   NmcView,
   NodeView,
@@ -45,6 +48,7 @@ import type {
   PatchResult,
   PdbView,
   PodQuery,
+  PodImagesView,
   PodRef,
   PodView,
   Sink,
@@ -55,19 +59,23 @@ import {
   toDeploymentView,
   toLeaseView,
   toMicView,
+  toModuleCrdView,
   toModuleView,
   toNmcView,
   toNodeView,
   toOnloadView,
   toPdbView,
+  toPodImagesView,
   toPodView,
+  type RawCrd,
   type RawModule,
   type RawNode,
   type RawOnload,
   type RawPod,
 } from './views.ts';
+import { abortableSleep } from '../abortable-sleep.ts';
 
-const kmm = { group: 'kmm.sigs.x-k8s.io', version: 'v1beta1' } as const;
+const kmm = { group: kmmModuleApi.group, version: kmmModuleApi.version } as const;
 const onloadApi = { group: 'onload.amd.com', version: 'v1alpha1', plural: 'onloads' } as const;
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
@@ -83,9 +91,21 @@ interface Listed<T> {
   readonly resourceVersion: string;
 }
 
-export function loadKubeConfig(): KubeConfig {
+/**
+ * The kubeconfig of $KUBECONFIG, ~/.kube/config or the pod's service account, or of `file`;
+ * `context` replaces its current context (an Error names a context it does not have).
+ */
+export function loadKubeConfig(
+  options: { readonly file?: string; readonly context?: string } = {},
+): KubeConfig {
   const kc = new KubeConfig();
-  kc.loadFromDefault();
+  if (options.file !== undefined) kc.loadFromFile(options.file);
+  else kc.loadFromDefault();
+  if (options.context !== undefined) {
+    if (kc.getContextObject(options.context) === null)
+      throw new Error(`context "${options.context}" not found in the kubeconfig`);
+    kc.setCurrentContext(options.context);
+  }
   return kc;
 }
 
@@ -94,6 +114,7 @@ export class ClientNodeKube implements KubePort {
   private readonly apps: AppsV1Api;
   private readonly policy: PolicyV1Api;
   private readonly custom: CustomObjectsApi;
+  private readonly extensions: ApiextensionsV1Api;
   private readonly coordination: CoordinationV1Api;
   private readonly retry: RetryOptions;
   private readonly watchTimeoutSeconds: number;
@@ -108,6 +129,7 @@ export class ClientNodeKube implements KubePort {
     this.apps = client(AppsV1Api);
     this.policy = client(PolicyV1Api);
     this.custom = client(CustomObjectsApi);
+    this.extensions = client(ApiextensionsV1Api);
     this.coordination = client(CoordinationV1Api);
     this.retry = options.retry ?? defaultRetry;
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 600;
@@ -221,6 +243,10 @@ export class ClientNodeKube implements KubePort {
     return pod ? toPodView(pod) : undefined;
   }
 
+  async listPodImages(namespace: string, labelSelector: string): Promise<PodImagesView[]> {
+    return (await this.listPodsRaw({ namespace, labelSelector })).items.map(toPodImagesView);
+  }
+
   async evictPod(ref: PodRef): Promise<EvictionResult> {
     const body = Object.assign(new V1Eviction(), {
       apiVersion: 'policy/v1',
@@ -322,6 +348,15 @@ export class ClientNodeKube implements KubePort {
     }
   }
 
+  async getModuleCrd(): Promise<ModuleCrdView | undefined> {
+    const name = kmmModuleApi.crd;
+    const raw = await this.find(
+      `get CustomResourceDefinition ${name}`,
+      () => this.extensions.readCustomResourceDefinition({ name }) as Promise<RawCrd>,
+    );
+    return raw ? toModuleCrdView(raw) : undefined;
+  }
+
   async getModule(namespace: string, name: string): Promise<ModuleView | undefined> {
     const raw = await this.find(
       `get Module ${namespace}/${name}`,
@@ -404,6 +439,13 @@ export class ClientNodeKube implements KubePort {
         }) as Promise<RawOnload>,
     );
     return raw ? toOnloadView(raw) : undefined;
+  }
+
+  async listOnloads(namespace: string): Promise<OnloadView[]> {
+    const list = (await this.find(`list Onload in ${namespace}`, () =>
+      this.custom.listNamespacedCustomObject({ ...onloadApi, namespace }),
+    )) as { items?: RawOnload[] } | undefined;
+    return (list?.items ?? []).map(toOnloadView);
   }
 
   watchOnload(namespace: string, name: string, sink: Sink<OnloadView>, signal: AbortSignal): void {
@@ -564,14 +606,14 @@ export class ClientNodeKube implements KubePort {
           resourceVersion = result.relist ? undefined : result.resourceVersion;
           failures = 0;
           // A server that closes watches at once must not turn this into a busy loop.
-          if (Date.now() - began < 1_000) await sleep(1_000, signal);
+          if (Date.now() - began < 1_000) await abortableSleep(1_000, signal);
         } catch (e) {
           if (aborted(signal)) return;
           failures++;
           if (statusOf(e) === 410) resourceVersion = undefined;
           sink.trouble?.(e);
           this.log.debug(`watch of ${kind} interrupted; retrying`, { path, error: e, failures });
-          await sleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)), signal);
+          await abortableSleep(Math.min(30_000, 500 * 2 ** Math.min(failures, 6)), signal);
         }
       }
     };
@@ -649,16 +691,4 @@ function aborted(signal: AbortSignal): boolean {
 function isMultipleBudgets(error: unknown): boolean {
   const f = describeFailure(error instanceof KubeError ? error.cause : error);
   return f.status === 500 && /multiple PodDisruptionBudgets/i.test(f.message);
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

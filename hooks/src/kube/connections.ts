@@ -36,15 +36,20 @@ export class PooledAuthentication implements SecurityAuthentication {
   }
 }
 
+/** The client configuration KubeConfig.makeApiClient uses, with the shared pool. */
+export function pooledConfiguration(kc: KubeConfig): Configuration {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig has no current cluster');
+  return createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: new PooledAuthentication(kc) },
+  });
+}
+
 /** What KubeConfig.makeApiClient builds, with the shared pool. */
 export function pooledClientFactory(
   kc: KubeConfig,
 ): <T>(api: new (configuration: Configuration) => T) => T {
-  const cluster = kc.getCurrentCluster();
-  if (!cluster) throw new Error('the kubeconfig has no current cluster');
-  const configuration = createConfiguration({
-    baseServer: new ServerConfiguration(cluster.server, {}),
-    authMethods: { default: new PooledAuthentication(kc) },
-  });
+  const configuration = pooledConfiguration(kc);
   return (api) => new api(configuration);
 }

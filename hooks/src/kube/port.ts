@@ -44,6 +44,23 @@ export interface PodView extends PodRef {
   readonly restarts: number;
   /** Why a container is stuck (e.g. "CrashLoopBackOff: back-off restarting failed container"). */
   readonly trouble?: string;
+  /** The init container running now, if any, and since when (ms). */
+  readonly initRunning?: { readonly container: string; readonly since: number };
+}
+
+/** A pod's containers with what they run and, while they wait, why (KMM's image-pull pods). */
+export interface PodImagesView {
+  readonly namespace: string;
+  readonly name: string;
+  readonly labels: Labels;
+  /** spec.containers in order. */
+  readonly containers: readonly ContainerImageView[];
+}
+
+export interface ContainerImageView {
+  readonly image: string;
+  /** state.waiting of the container's status, while it has one (e.g. ErrImagePull). */
+  readonly waiting?: { readonly reason: string; readonly message?: string };
 }
 
 export interface PdbView {
@@ -71,6 +88,15 @@ export interface ModuleView {
   readonly loader: LoaderSpec;
 }
 
+/** The KMM Module CRD: per version, whether it is served and the fields its spec schema has. */
+export interface ModuleCrdView {
+  readonly versions: readonly {
+    readonly name: string;
+    readonly served: boolean;
+    readonly specFields: readonly string[];
+  }[];
+}
+
 export interface MicView {
   /** spec.images[].image with status.imagesStates[].status (undefined: not checked yet). */
   readonly images: readonly { readonly image: string; readonly state?: string }[];
@@ -88,9 +114,12 @@ export interface NmcView {
 }
 
 export interface OnloadView {
+  readonly name: string;
   readonly uid: string;
   readonly generation: number;
   readonly annotations: Labels;
+  /** spec.selector: the labels of the release's nodes (undefined: every node). */
+  readonly selector?: Labels;
   readonly status?: OnloadStatus;
 }
 
@@ -182,6 +211,8 @@ export interface KubePort {
   listPods(query: PodQuery): Promise<PodView[]>;
   watchPods(query: PodQuery, sink: Sink<PodView>, signal: AbortSignal): void;
   getPod(ref: PodRef): Promise<PodView | undefined>;
+  /** One namespace's pods matching a label selector, with their containers' images and waits. */
+  listPodImages(namespace: string, labelSelector: string): Promise<PodImagesView[]>;
   evictPod(ref: PodRef): Promise<EvictionResult>;
   /** Deletes a pod (default grace period); true when it existed. */
   deletePod(ref: PodRef): Promise<boolean>;
@@ -199,6 +230,8 @@ export interface KubePort {
     plural: 'modules' | 'moduleimagesconfigs' | 'nodemodulesconfigs',
     namespace: string,
   ): Promise<boolean>;
+  /** The KMM Module CRD; undefined when it is not installed. Throws (403) without the right to read it. */
+  getModuleCrd(): Promise<ModuleCrdView | undefined>;
   getModule(namespace: string, name: string): Promise<ModuleView | undefined>;
   /** Modules in all namespaces matching a label selector. */
   listModules(labelSelector: string): Promise<ModuleView[]>;
@@ -207,6 +240,8 @@ export interface KubePort {
   getNodeModulesConfig(node: string): Promise<NmcView | undefined>;
 
   getOnload(namespace: string, name: string): Promise<OnloadView | undefined>;
+  /** A namespace's Onload resources ([] when the Onload CRD is not installed). */
+  listOnloads(namespace: string): Promise<OnloadView[]>;
   watchOnload(namespace: string, name: string, sink: Sink<OnloadView>, signal: AbortSignal): void;
   patchOnloadStatus(namespace: string, name: string, status: OnloadStatus): Promise<boolean>;
   patchOnloadAnnotations(

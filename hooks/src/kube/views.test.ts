@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { canonical, quantity, toNmcView, toNodeView, toPodView } from './views.ts';
+import { canonical, quantity, toNmcView, toNodeView, toPodImagesView, toPodView } from './views.ts';
 
 describe('API object views', () => {
   it('reads readiness, cordons (flag or taint) and the allocatable Onload devices of a node', () => {
@@ -77,6 +77,64 @@ describe('API object views', () => {
         owner: { kind: 'NodeModulesConfig', name: 'n' },
       }),
     );
+  });
+
+  it("pairs each container's image with its own status's waiting reason and message", () => {
+    const view = toPodImagesView({
+      metadata: { name: 'p', namespace: 'ns', labels: { k: 'v' } },
+      spec: {
+        containers: [
+          { name: 'a', image: 'r/a:1' },
+          { name: 'b', image: 'r/b:1' },
+          { name: 'c', image: 'r/c:1' },
+        ],
+      },
+      status: {
+        phase: 'Pending',
+        containerStatuses: [
+          { name: 'c', state: { waiting: { reason: 'ContainerCreating' } } },
+          { name: 'b', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off' } } },
+        ],
+      },
+    });
+    expect(view).toEqual({
+      namespace: 'ns',
+      name: 'p',
+      labels: { k: 'v' },
+      containers: [
+        { image: 'r/a:1' },
+        { image: 'r/b:1', waiting: { reason: 'ImagePullBackOff', message: 'Back-off' } },
+        { image: 'r/c:1', waiting: { reason: 'ContainerCreating' } },
+      ],
+    });
+  });
+
+  it('reads which init container is running and since when', () => {
+    const pod = toPodView({
+      metadata: { name: 'onload-device-plugin-x', namespace: 'ns' },
+      status: {
+        phase: 'Pending',
+        initContainerStatuses: [
+          { name: 'init', state: { running: { startedAt: '2026-01-01T00:00:00Z' } } },
+        ],
+        containerStatuses: [
+          { name: 'device-plugin', state: { waiting: { reason: 'PodInitializing' } } },
+        ],
+      },
+    });
+    expect(pod.initRunning).toEqual({
+      container: 'init',
+      since: Date.parse('2026-01-01T00:00:00Z'),
+    });
+    expect(pod.trouble).toBeUndefined();
+    const done = toPodView({
+      metadata: { name: 'p', namespace: 'ns' },
+      status: {
+        phase: 'Running',
+        initContainerStatuses: [{ name: 'init', state: { terminated: { exitCode: 0 } } }],
+      },
+    });
+    expect(done.initRunning).toBeUndefined();
   });
 
   it('compares NodeModulesConfig spec and status configs deeply, whatever the key order', () => {

@@ -5,11 +5,13 @@ import type {
   DeploymentView,
   LeaseView,
   MicView,
+  ModuleCrdView,
   ModuleView,
   NmcView,
   NodeView,
   OnloadView,
   PdbView,
+  PodImagesView,
   PodView,
 } from './port.ts';
 import { fromLabelSelector, type LabelSelectorObject } from './selectors.ts';
@@ -77,11 +79,15 @@ export function quantity(value: string | undefined): number {
 }
 
 interface RawContainer {
+  readonly name?: string;
+  readonly image?: string;
   readonly resources?: { readonly requests?: Strings; readonly limits?: Strings } | null;
 }
 interface RawContainerStatus {
+  readonly name?: string;
   readonly restartCount?: number;
   readonly state?: {
+    readonly running?: { readonly startedAt?: Time } | null;
     readonly waiting?: { readonly reason?: string; readonly message?: string } | null;
     readonly terminated?: {
       readonly reason?: string;
@@ -115,6 +121,7 @@ export function toPodView(raw: RawPod): PodView {
     ...(raw.status?.containerStatuses ?? []),
   ];
   const trouble = troubleOf(statuses);
+  const initRunning = runningInit(raw.status?.initContainerStatuses ?? []);
   const owner = (m.ownerReferences ?? []).find((o) => o.controller === true);
   return {
     ...podIdentity(raw),
@@ -128,7 +135,16 @@ export function toPodView(raw: RawPod): PodView {
     restarts: statuses.reduce((sum, s) => sum + (s.restartCount ?? 0), 0),
     ...(owner ? { owner: { kind: owner.kind, name: owner.name } } : {}),
     ...(trouble !== undefined ? { trouble } : {}),
+    ...(initRunning !== undefined ? { initRunning } : {}),
   };
+}
+
+function runningInit(statuses: readonly RawContainerStatus[]): PodView['initRunning'] {
+  for (const s of statuses) {
+    const since = toMillis(s.state?.running?.startedAt);
+    if (since !== undefined) return { container: s.name ?? '', since };
+  }
+  return undefined;
 }
 
 function podIdentity(raw: RawPod): Pick<PodView, 'namespace' | 'name' | 'uid' | 'nodeName'> {
@@ -162,6 +178,30 @@ function troubleOf(statuses: readonly RawContainerStatus[]): string | undefined 
       trouble = `${t.reason ?? 'Error'} (exit ${t.exitCode})${t.message ? `: ${t.message}` : ''}`;
   }
   return trouble;
+}
+
+export function toPodImagesView(raw: RawPod): PodImagesView {
+  const m = raw.metadata ?? {};
+  const statuses = raw.status?.containerStatuses ?? [];
+  return {
+    namespace: m.namespace ?? '',
+    name: m.name ?? '',
+    labels: { ...(m.labels ?? {}) },
+    containers: (raw.spec?.containers ?? []).map((c) => {
+      const waiting = statuses.find((s) => s.name === c.name)?.state?.waiting;
+      return {
+        image: c.image ?? '',
+        ...(waiting?.reason
+          ? {
+              waiting: {
+                reason: waiting.reason,
+                ...(waiting.message ? { message: waiting.message } : {}),
+              },
+            }
+          : {}),
+      };
+    }),
+  };
 }
 
 type IntOrString = number | string | null | undefined;
@@ -220,6 +260,34 @@ export function toModuleView(raw: RawModule): ModuleView {
     ...(c?.version ? { version: c.version } : {}),
     imageTemplates: images,
     loader: raw.spec?.moduleLoader ?? {},
+  };
+}
+
+export interface RawCrd {
+  readonly spec?: {
+    readonly versions?:
+      | readonly {
+          readonly name?: string;
+          readonly served?: boolean;
+          readonly schema?: {
+            readonly openAPIV3Schema?: {
+              readonly properties?: {
+                readonly spec?: { readonly properties?: Readonly<Record<string, unknown>> | null };
+              } | null;
+            } | null;
+          } | null;
+        }[]
+      | null;
+  };
+}
+
+export function toModuleCrdView(raw: RawCrd): ModuleCrdView {
+  return {
+    versions: (raw.spec?.versions ?? []).map((v) => ({
+      name: v.name ?? '',
+      served: v.served ?? false,
+      specFields: Object.keys(v.schema?.openAPIV3Schema?.properties?.spec?.properties ?? {}).sort(),
+    })),
   };
 }
 
@@ -283,15 +351,19 @@ export function canonical(value: unknown): string {
 
 export interface RawOnload {
   readonly metadata?: Meta;
+  readonly spec?: { readonly selector?: Strings };
   readonly status?: OnloadStatus;
 }
 
 export function toOnloadView(raw: RawOnload): OnloadView {
   const m = raw.metadata ?? {};
+  const selector = raw.spec?.selector;
   return {
+    name: m.name ?? '',
     uid: m.uid ?? '',
     generation: m.generation ?? 0,
     annotations: { ...(m.annotations ?? {}) },
+    ...(selector ? { selector: { ...selector } } : {}),
     ...(raw.status ? { status: raw.status } : {}),
   };
 }

@@ -89,7 +89,10 @@ export function isInProgressState(state: NodeState | undefined): boolean {
   return state !== undefined && inProgressStates.includes(state);
 }
 
-export function readNodeFacts(node: NodeView, namespace: string): NodeFacts {
+/** What the contract reads of a Node. */
+export type NodeMetadata = Pick<NodeView, 'name' | 'resourceVersion' | 'labels' | 'annotations'>;
+
+export function readNodeFacts(node: NodeMetadata, namespace: string): NodeFacts {
   const { labels, annotations } = node;
   const module = (m: ModuleKey): ModuleFacts => {
     const name = moduleNames[m];
@@ -163,6 +166,8 @@ export interface NodeChange {
   readonly retried?: number | null;
   /** Keys of ours removed whatever they hold (uninstall, leaving the selector). */
   readonly forget?: readonly OwnKey[];
+  /** The users' skip label (`kubectl onload skip/unskip`); never part of `forget`. */
+  readonly skip?: boolean;
 }
 
 /** A change to one node, as of the resourceVersion it was decided on. */

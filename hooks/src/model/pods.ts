@@ -3,6 +3,7 @@
 import { components, podEvictSkipLabel, type ModuleKey, moduleNames } from '../contract.ts';
 import type { PodView } from '../kube/port.ts';
 import { matches, type Selector } from '../kube/selectors.ts';
+import { kmmImageOwnerLabel, kmmPullPodTypeLabel } from './pull-pods.ts';
 
 export const nameLabel = 'app.kubernetes.io/name';
 export const instanceLabel = 'app.kubernetes.io/instance';
@@ -10,8 +11,8 @@ export const componentLabel = 'app.kubernetes.io/component';
 export const kmmWorkerActionLabel = 'kmm.node.kubernetes.io/worker-action';
 const kmmPodLabels = [
   kmmWorkerActionLabel,
-  'kmm.node.kubernetes.io/pull-pod-type',
-  'kmm.node.kubernetes.io/image-owner',
+  kmmPullPodTypeLabel,
+  kmmImageOwnerLabel,
   'kmm.node.kubernetes.io/module.name',
 ];
 
@@ -44,10 +45,16 @@ export interface ReleaseRef {
 export function isNodeService(pod: PodView, ref: ReleaseRef): boolean {
   const component = pod.labels[componentLabel];
   return (
+    isReleasePod(pod, ref) &&
+    (component === components.devicePlugin || component === components.controlPlane)
+  );
+}
+
+function isReleasePod(pod: PodView, ref: ReleaseRef): boolean {
+  return (
     pod.namespace === ref.namespace &&
     pod.labels[nameLabel] === 'onload' &&
-    pod.labels[instanceLabel] === ref.release &&
-    (component === components.devicePlugin || component === components.controlPlane)
+    pod.labels[instanceLabel] === ref.release
   );
 }
 
@@ -57,6 +64,25 @@ export function nodeServicePods(
   ref: ReleaseRef,
 ): PodView[] {
   return pods.filter((p) => p.nodeName === node && isNodeService(p, ref) && !isTerminal(p));
+}
+
+/**
+ * This release's pods that must be gone from a paused node before its driver is unloaded: the
+ * device plugin, the control plane and the Onload metrics exporter (its orm_json runs attach to
+ * the node's Onload stacks through the driver).
+ */
+export function podsLeavingPausedNode(
+  pods: readonly PodView[],
+  node: string,
+  ref: ReleaseRef,
+): PodView[] {
+  return pods.filter(
+    (p) =>
+      p.nodeName === node &&
+      !isTerminal(p) &&
+      (isNodeService(p, ref) ||
+        (isReleasePod(p, ref) && p.labels[componentLabel] === components.onloadMetrics)),
+  );
 }
 
 /** Pods a rollout evicts from a node: amd.com/onload users plus the extra podSelector. */

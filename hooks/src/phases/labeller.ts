@@ -1,7 +1,14 @@
 // The node labeller (a Deployment): watches the selected nodes, the labelled nodes and the
 // Modules, and applies planLabeller's decisions whenever something changes. Runs until SIGTERM.
-import { kmmVersionLabel, moduleNames } from '../contract.ts';
+import { kmmVersionLabel, metricsPaths, moduleNames } from '../contract.ts';
 import type { ModuleView, NodeView } from '../kube/port.ts';
+import {
+  healthRoute,
+  metricsRoute,
+  startMetricsServer,
+  type MetricsServer,
+} from '../metrics/http.ts';
+import { LabellerMetrics } from '../metrics/labeller-metrics.ts';
 import { readNodeFacts } from '../model/node-facts.ts';
 import { planLabeller, type LabellerWrite } from '../planner/labeller.ts';
 import { NodeWriter } from '../runtime/node-writer.ts';
@@ -53,6 +60,7 @@ export async function runLabeller(ctx: PhaseContext): Promise<PhaseResult> {
     `labeller: watching nodes matching ${selector || '(all nodes)'} and the Modules in ${ns}`,
   );
 
+  const metrics = await startMetrics(ctx);
   const writer = new NodeWriter(port, ns);
   const facts = (store: Store<NodeView>) => store.values().map((n) => readNodeFacts(n, ns));
   let reportedMissing = false;
@@ -71,19 +79,40 @@ export async function runLabeller(ctx: PhaseContext): Promise<PhaseResult> {
       reportedMissing = true;
     }
     if (onload?.version !== undefined) reportedMissing = false;
-    const writes = planLabeller({
+    const input = {
       sfcEnabled: config.spec.sfc.enabled,
       selected: facts(selected),
-      labelled: facts(labelled),
       modules: { ...(onload ? { onload } : {}), ...(sfc ? { sfc } : {}) },
-    });
+    };
+    metrics?.metrics.update(input, clock.now());
+    const writes = planLabeller({ ...input, labelled: facts(labelled) });
     if (await applyWrites(ctx, writer, writes, [selected, labelled]))
       setTimeout(() => {
         changes.notify();
       }, retryMs).unref();
   }
   abort.abort();
+  await metrics?.server.close();
   return { exitCode: exitCodes.ok, message: 'labeller stopped' };
+}
+
+/** The labeller's /metrics server (config.metricsPort set), computed in the loop from its watches. */
+async function startMetrics(
+  ctx: PhaseContext,
+): Promise<{ readonly metrics: LabellerMetrics; readonly server: MetricsServer } | undefined> {
+  const port = ctx.config.metricsPort;
+  if (port === undefined) return undefined;
+  const metrics = new LabellerMetrics();
+  const server = await startMetricsServer({
+    port,
+    log: ctx.log,
+    routes: {
+      [metricsPaths.metrics]: metricsRoute(metrics.registry),
+      [metricsPaths.health]: healthRoute,
+    },
+  });
+  ctx.log.info(`labeller: serving ${metricsPaths.metrics} on port ${server.port}`);
+  return { metrics, server };
 }
 
 /** Applies the labeller's writes, a few nodes at once; true when some must be tried again. */

@@ -5,6 +5,7 @@ import { moduleNames } from '../contract.ts';
 import type { OnloadStatus } from '../../generated/onload-types.ts';
 import type { ModuleView } from '../kube/port.ts';
 import { formatDuration } from '../model/duration.ts';
+import { pullPodSelector } from '../model/pull-pods.ts';
 import { readNodeFacts } from '../model/node-facts.ts';
 import { labelsAtTarget } from '../planner/driver.ts';
 import { checkImages } from '../planner/images.ts';
@@ -97,6 +98,7 @@ function reporting(ctx: PhaseContext, policy: Policy, world: RolloutWorld): Repo
     port,
     { namespace: config.namespace, crName: config.crName, identity: config.identity },
     log,
+    { now: () => clock.now() },
   );
   events.setOnloadUid(cr?.uid);
   const statusWriter = new StatusWriter({
@@ -156,18 +158,31 @@ async function rollout(
     if (plan.fetchNmc.length > 0 && (await world.fetchNmc(plan.fetchNmc))) continue;
     const result = await executor.run(plan.actions);
     const line = r.progress.report(plan);
+    // Status and RolloutProgress Events are coalesced (at most one per interval); a failure and
+    // the end of the run are written at once.
     const important =
-      result.transitions.some((t) => t.to === 'upgrade-failed' || t.to === 'upgrade-done') ||
-      plan.outcome !== undefined;
+      result.transitions.some((t) => t.to === 'upgrade-failed') || plan.outcome !== undefined;
     await r.statusWriter.write(r.statusOf(plan, line), important);
+    await r.events.flushProgress(doneCount(plan), plan.outcome !== undefined);
     if (plan.outcome && result.conflicts === 0) return finish(ctx, plan.outcome, r.events, lease);
     if (plan.actions.length > 0) await clock.sleep(100);
     else if (planMs > 0) await clock.sleep(Math.min(maxPaceMs, planMs * paceFactor));
     await world.changes.wait(
-      Math.min(plan.wakeAt ?? Number.POSITIVE_INFINITY, now + heartbeatMs),
+      Math.min(
+        plan.wakeAt ?? Number.POSITIVE_INFINITY,
+        now + heartbeatMs,
+        r.statusWriter.dueAt ?? Number.POSITIVE_INFINITY,
+        r.events.progressDueAt ?? Number.POSITIVE_INFINITY,
+      ),
       () => clock.now(),
     );
   }
+}
+
+/** How many of the selected nodes are done, for the RolloutProgress Events. */
+function doneCount(plan: Pick<RolloutPlan, 'reports'>): string {
+  const done = plan.reports.filter((n) => n.category === 'done').length;
+  return `${done}/${plan.reports.length} node(s) done`;
 }
 
 /** Announces a rollout and waits for its images; the result when no node may be touched. */
@@ -265,7 +280,10 @@ function rolloutRecord(
   };
 }
 
-/** KMM >= 2.4 only loads a version whose image `Exists`: wait for that before touching a node. */
+/**
+ * KMM >= 2.4 only loads a version whose image `Exists`: wait for that before touching a node, and
+ * fail as soon as KMM's pull pod shows that the kubelet cannot pull an image.
+ */
 async function waitForImages(
   ctx: PhaseContext,
   world: RolloutWorld,
@@ -286,10 +304,11 @@ async function waitForImages(
   for (;;) {
     const waiting: string[] = [];
     for (const module of modules) {
-      const gate = checkImages(
-        module,
-        await port.getModuleImagesConfig(config.namespace, module.name),
-      );
+      const [mic, pullPods] = await Promise.all([
+        port.getModuleImagesConfig(config.namespace, module.name),
+        port.listPodImages(config.namespace, pullPodSelector(module.name)),
+      ]);
+      const gate = checkImages(module, mic, pullPods);
       if (gate.kind === 'fail') return { exitCode: exitCodes.failed, message: gate.message };
       if (gate.kind === 'wait') waiting.push(gate.why);
     }

@@ -21,7 +21,9 @@ describe('pre: a loader change without a new version', () => {
       'KMM Module onload-system/onload: spec.moduleLoader.container.kernelMappings[0].containerImage "img:${KERNEL_FULL_VERSION}" → "mirror.example/img:${KERNEL_FULL_VERSION}"',
     );
     expect(result.message).toContain('reload the driver on every selected node at once');
-    expect(result.message).toContain('new onload.version');
+    expect(result.message).toContain(
+      'a new onload.version (a new driver build, or a new name for the same build',
+    );
     expect(result.message).toContain('upgrade.applyLoaderChangesAtOnce=true');
     expect(result.message).not.toContain('onload-system/sfc');
     expect(kube.requests.get('patchNode')).toBeUndefined();

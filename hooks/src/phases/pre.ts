@@ -12,6 +12,10 @@ import {
   loaderChangeProblem,
   sameVersionLoaderChanges,
 } from '../planner/loader-changes.ts';
+import {
+  moduleCrdForbiddenWarning,
+  moduleTolerationsWarning,
+} from '../planner/module-tolerations.ts';
 import { noNodesSelectedMessage } from '../planner/no-nodes.ts';
 import { rolloutEvicts } from '../planner/rollout-entries.ts';
 import { podSecurityProblem } from '../planner/pod-security.ts';
@@ -74,6 +78,7 @@ export async function runPre(ctx: PhaseContext): Promise<PhaseResult> {
     if (podSecurity !== undefined) problems.push(podSecurity);
     const loaderChange = checkLoaderChange(ctx, { onload, sfc });
     if (loaderChange !== undefined) problems.push(loaderChange);
+    if (kmmModules) await warnWithoutModuleTolerations(ctx);
     if (problems.length > 0) {
       for (const p of problems) log.error(p);
       return {
@@ -178,6 +183,17 @@ async function clusterWide<T>(
       `cannot ${what} (forbidden): leftovers of the Go Onload Operator are not checked there`,
     );
     return [];
+  }
+}
+
+/** Warns when KMM has no Module tolerations (< 2.3), or when the hook may not read its CRD. */
+async function warnWithoutModuleTolerations(ctx: PhaseContext): Promise<void> {
+  try {
+    const warning = moduleTolerationsWarning(await ctx.port.getModuleCrd());
+    if (warning !== undefined) ctx.log.warn(warning);
+  } catch (e) {
+    if (statusOf(e) !== 403) throw e;
+    ctx.log.warn(moduleCrdForbiddenWarning);
   }
 }
 

@@ -5,6 +5,11 @@ import { moduleNames, userlandVersionLabel, components, type ModuleKey } from '.
 import type { NmcView, NodeView, PodView } from '../kube/port.ts';
 import type { NodeFacts } from '../model/node-facts.ts';
 import { componentLabel, nodeServicePods, type ReleaseRef } from '../model/pods.ts';
+import {
+  mismatchedDriverMessage,
+  waitsOnMismatchedDriver,
+  type DriverLoaded,
+} from './init-step.ts';
 import type { Policy } from './policy.ts';
 
 export function labelsAtTarget(facts: NodeFacts, policy: Policy): boolean {
@@ -54,12 +59,17 @@ export interface ServiceCheck {
   readonly stale: readonly PodView[];
 }
 
-/** Device plugin and control plane Ready with the desired userland, amd.com/onload allocatable. */
+/**
+ * Device plugin and control plane Ready with the desired userland, amd.com/onload allocatable.
+ * `driverLoaded`: KMM reports the desired driver loaded, so a pod stuck in its init step is told
+ * apart (it never will be Ready).
+ */
 export function checkServices(
   node: NodeView,
   releasePods: readonly PodView[],
   ref: ReleaseRef,
   version: string,
+  driverLoaded?: DriverLoaded,
 ): ServiceCheck {
   const pods = nodeServicePods(releasePods, node.name, ref);
   const missing: string[] = [];
@@ -83,7 +93,9 @@ export function checkServices(
       missing.push(
         userland !== version
           ? `${label} pod ${p?.name ?? ''} runs userland ${userland}, not ${version}`
-          : `${label} pod ${p?.name ?? ''} not Ready${p?.trouble ? ` (${p.trouble})` : ''}`,
+          : p && driverLoaded && waitsOnMismatchedDriver(p, driverLoaded)
+            ? mismatchedDriverMessage(label, p, version)
+            : `${label} pod ${p?.name ?? ''} not Ready${p?.trouble ? ` (${p.trouble})` : ''}`,
       );
     }
   }

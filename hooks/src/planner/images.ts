@@ -1,6 +1,8 @@
 // Before the first node is touched, the new Module version must be able to load: KMM (>= 2.4) only
-// loads a version once its ModuleImagesConfig reports the image `Exists`.
-import type { MicView, ModuleView } from '../kube/port.ts';
+// loads a version once its ModuleImagesConfig reports the image `Exists`. A missing pre-built image
+// never reaches the ModuleImagesConfig; only the pull pod's container says so.
+import type { MicView, ModuleView, PodImagesView } from '../kube/port.ts';
+import { readPullPods, type PullPodFacts } from '../model/pull-pods.ts';
 
 export type ImageGate =
   | { readonly kind: 'ready' }
@@ -9,12 +11,19 @@ export type ImageGate =
 
 const waitingStates = new Set(['NeedsBuilding', 'NeedsSigning']);
 
-export function checkImages(module: ModuleView, mic: MicView | undefined): ImageGate {
+export function checkImages(
+  module: ModuleView,
+  mic: MicView | undefined,
+  pullPods: readonly PodImagesView[],
+): ImageGate {
   const where = `ModuleImagesConfig ${module.namespace}/${module.name}`;
+  const current = currentImageTest(module);
+  const pulls = readPullPods(pullPods).filter((p) => current(p.image));
+  const unpullable = pulls.filter((p) => p.failedUnreported);
+  if (unpullable.length > 0)
+    return { kind: 'fail', message: unpullableMessage(module, unpullable) };
   if (mic === undefined) return { kind: 'wait', why: `${where} does not exist yet` };
-  const templates = module.imageTemplates.map(templatePattern);
-  const stale =
-    templates.length === 0 ? [] : mic.images.filter((i) => !templates.some((t) => t.test(i.image)));
+  const stale = mic.images.filter((i) => !current(i.image));
   if (stale.length > 0)
     return {
       kind: 'wait',
@@ -31,9 +40,35 @@ export function checkImages(module: ModuleView, mic: MicView | undefined): Image
   if (pending.length > 0)
     return {
       kind: 'wait',
-      why: `${where}: ${pending.map((i) => `${i.image} ${i.state && waitingStates.has(i.state) ? i.state : 'not checked yet'}`).join(', ')}`,
+      why: `${where}: ${pending.map((i) => `${i.image} ${i.state && waitingStates.has(i.state) ? i.state : notCheckedYet(i.image, pulls)}`).join(', ')}`,
     };
   return { kind: 'ready' };
+}
+
+/** Whether an image is one the Module's current spec renders (true for any when it has no templates). */
+function currentImageTest(module: ModuleView): (image: string) => boolean {
+  const templates = module.imageTemplates.map(templatePattern);
+  return (image) => templates.length === 0 || templates.some((t) => t.test(image));
+}
+
+function notCheckedYet(image: string, pulls: readonly PullPodFacts[]): string {
+  const pull = pulls.find((p) => p.image === image);
+  if (pull === undefined) return 'not checked yet';
+  return `not checked yet (pull pod ${pull.pod} ${pull.waiting ? pull.waiting.reason : 'still running'})`;
+}
+
+function unpullableMessage(module: ModuleView, pulls: readonly PullPodFacts[]): string {
+  const ns = module.namespace;
+  const each = pulls.map(
+    (p) =>
+      `${p.image} (KMM's pull pod ${ns}/${p.pod}: ${p.waiting?.reason ?? ''}${p.waiting?.message ? `: ${p.waiting.message}` : ''})`,
+  );
+  const podNames = [...new Set(pulls.map((p) => p.pod))].join(' ');
+  return (
+    `Module ${ns}/${module.name}: the kubelet cannot pull kernel-module image ${each.join(', ')}; KMM retries it forever without reporting it. ` +
+    `No node was touched. Push the image, or fix onload.kernelMappings or the image settings (global.imageRegistry, imagePullSecrets), then upgrade again. ` +
+    `If the registry was only briefly unreachable, upgrade again; to have KMM pull at once rather than after the kubelet's back-off, first run kubectl delete pod -n ${ns} ${podNames}.`
+  );
 }
 
 /** A Module image template (with ${KERNEL_FULL_VERSION} etc.) as a pattern for rendered images. */

@@ -66,7 +66,8 @@ export function loaderChangeProblem(c: LoaderCheck, found: readonly ModuleLoader
     `the kernel-module loader changes while onload.version stays ${c.desiredVersion} ` +
     `(${describeLoaderChanges(c.namespace, found)}): KMM would reload the driver on every selected node ` +
     `at once, without draining them, because it rolls node by node only on a version change. ` +
-    `Ship the change with a new onload.version (a new driver build) to have it rolled node by node, ` +
+    `Ship the change with a new onload.version (a new driver build, or a new name for the same build: ` +
+    `the device plugin and control plane compare the driver with their userland's own version) to have it rolled node by node, ` +
     `or set upgrade.applyLoaderChangesAtOnce=true for this upgrade to accept the reload of every node at once`
   );
 }

@@ -1,9 +1,10 @@
 // One node's next step in a rollout, derived from what the node looks like now (level-triggered):
-// paused → device plugin / control plane gone → consumers evicted (node-evict.ts) → KMM relabelled
+// paused → device plugin / control plane gone while the consumers are evicted (node-evict.ts) →
+// no consumer left → KMM relabelled
 // in dependency order (node-reload.ts) → new version loaded → unpaused → validated
 // (node-validate.ts) → done. Each state's wait is bounded from the node's `since` annotation.
 import { isEmptyChange, type NodeChange } from '../model/node-facts.ts';
-import { nodeServicePods, podKey, consumers } from '../model/pods.ts';
+import { podsLeavingPausedNode, podKey, consumers } from '../model/pods.ts';
 import { labelsAtTarget } from './driver.ts';
 import type { Decision, NodeInput, NodeOutput } from './node-decision.ts';
 import { evict } from './node-evict.ts';
@@ -35,12 +36,24 @@ function decide(input: NodeInput): Decision {
   if (input.pods === undefined)
     return { state: facts.state ?? 'stopping-device-plugin', step: 'listing the pods on the node' };
   const ref = { namespace: policy.namespace, release: policy.release };
-  const services = nodeServicePods([...input.releasePods, ...input.pods], input.node.name, ref);
+  const services = podsLeavingPausedNode(
+    [...input.releasePods, ...input.pods],
+    input.node.name,
+    ref,
+  );
+  const toEvict = consumers(input.pods, input.node.name, policy.eviction.extra);
   if (services.length > 0) {
     const names = unique(services.map(podKey)).sort().join(', ');
+    // Consumers drain while the device plugin stops; one that lands meanwhile is evicted too, and
+    // the drain ends only once the device plugin is gone and no consumer is left.
+    const draining = toEvict.length > 0 ? evict(input, toEvict) : undefined;
     return {
       state: 'stopping-device-plugin',
-      step: `waiting for the device plugin / control plane pods to leave: ${names}`,
+      step: `waiting for the device plugin / control plane / metrics pods to leave: ${names}${
+        draining ? `; meanwhile ${draining.step}` : ''
+      }`,
+      ...(draining?.actions && draining.actions.length > 0 ? { actions: draining.actions } : {}),
+      ...(draining?.wakeAt !== undefined ? { wakeAt: draining.wakeAt } : {}),
       timeout: {
         seconds: policy.timeouts.devicePluginStopSeconds,
         expire: () => ({
@@ -48,13 +61,12 @@ function decide(input: NodeInput): Decision {
           step: '',
           fail: {
             reason: 'DevicePluginStopTimeout',
-            message: `device plugin / control plane pods did not leave within ${policy.timeouts.devicePluginStopSeconds}s: ${names}`,
+            message: `device plugin / control plane / metrics pods did not leave within ${policy.timeouts.devicePluginStopSeconds}s: ${names}`,
           },
         }),
       },
     };
   }
-  const toEvict = consumers(input.pods, input.node.name, policy.eviction.extra);
   if (toEvict.length > 0) return evict(input, toEvict);
   return reload(input);
 }

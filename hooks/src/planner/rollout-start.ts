@@ -131,6 +131,7 @@ function startAction(c: Entry, now: number, policy: Policy): Action {
         ? `retrying the upgrade to onload ${version} after an earlier failure (${c.facts.reason ?? 'unknown'})`
         : `upgrade to onload ${version} started${c.canary ? ' (canary)' : ''}: pausing the device plugin and control plane`,
       warning: false,
+      ...(c.canary ? { canary: true } : {}),
     },
     note: retry ? 'retry after an earlier failure' : `start the upgrade to ${version}`,
   };

@@ -1,7 +1,9 @@
 // What the rollout does with each node this round, by category: advance the nodes in progress one
 // step (node-rollout.ts), record failures, mark waiting nodes, and say what each node is doing.
 import { skipLabel } from '../contract.ts';
+import { nodeServicePods } from '../model/pods.ts';
 import { checkServices, driverMissing } from './driver.ts';
+import { nextStuckAt } from './init-step.ts';
 import { advanceNode } from './node-rollout.ts';
 import type { Policy } from './policy.ts';
 import { describeLabels, type Entries, type Entry } from './rollout-entries.ts';
@@ -127,14 +129,19 @@ function waitTurn({ s, policy, parts }: Round, e: Entry): void {
   });
 }
 
-function waitServing({ policy, nodes }: Round, e: Entry): void {
+function waitServing({ s, policy, nodes, parts }: Round, e: Entry): void {
   const { facts, node } = e;
-  const check = checkServices(node, nodes.releasePodsOn(node.name), policy, policy.desiredVersion);
+  const driver = driverMissing(facts, policy);
+  // The pods start only where KMM reports the driver loaded (their node affinity).
+  const driverLoaded = driver.length === 0 ? { now: s.now } : undefined;
+  const pods = nodes.releasePodsOn(node.name);
+  const check = checkServices(node, pods, policy, policy.desiredVersion, driverLoaded);
+  if (driverLoaded) parts.wake(nextStuckAt(nodeServicePods(pods, node.name, policy), driverLoaded));
   e.step = !node.ready
     ? 'NotReady: not waited for'
     : node.unschedulable
       ? 'cordoned: not waited for'
-      : `waiting for ${[...driverMissing(facts, policy), ...check.missing].join(', ')}`;
+      : `waiting for ${[...driver, ...check.missing].join(', ')}`;
 }
 
 function done({ policy, parts }: Round, e: Entry): void {

@@ -13,7 +13,9 @@ import {
   node,
   ns,
   policy,
+  metricsPod,
   services,
+  servicesInInit,
   snapshot,
   t0,
   worker,
@@ -241,7 +243,7 @@ describe('planRollout: one node through the rollout', () => {
   const p = policy();
   const paused = { paused: true, since } as const;
 
-  it('waits for the device plugin and control plane pods to leave before evicting anything', () => {
+  it('evicts the consumers while the device plugin and control plane pods leave, relabelling nothing', () => {
     const n = node('a', {
       version: 'v1',
       loaded: 'v1',
@@ -253,9 +255,53 @@ describe('planRollout: one node through the rollout', () => {
       snapshot({ nodes: [n], nodePods: new Map([['a', pods]]), releasePods: services('a', 'v1') }),
       p,
     );
-    expect(plan.actions).toEqual([]);
-    expect(plan.reports[0]?.step).toContain('device plugin / control plane pods');
+    expect(expanded(plan.actions)).toEqual([
+      { kind: 'evict', node: 'a', pod: expect.objectContaining({ name: 'app' }) },
+    ]);
+    expect(plan.reports[0]?.state).toBe('stopping-device-plugin');
+    expect(plan.reports[0]?.step).toContain(
+      'device plugin / control plane / metrics pods to leave',
+    );
+    expect(plan.reports[0]?.step).toContain('meanwhile evicting 1 pod(s)');
     expect(plan.wakeAt).toBe(since + 300_000);
+  });
+
+  it('keeps waiting for the device plugin once the consumers are gone, and reloads only after it', () => {
+    const n = node('a', {
+      version: 'v1',
+      loaded: 'v1',
+      ...paused,
+      state: 'stopping-device-plugin',
+    });
+    const plan = planRollout(
+      snapshot({
+        nodes: [n],
+        nodePods: new Map([['a', services('a', 'v1')]]),
+        releasePods: services('a', 'v1'),
+      }),
+      p,
+    );
+    expect(plan.actions).toEqual([]);
+    expect(plan.reports[0]?.step).not.toContain('meanwhile');
+  });
+
+  it('waits for the metrics pod to leave too: its orm_json runs hold the driver', () => {
+    const n = node('a', {
+      version: 'v1',
+      loaded: 'v1',
+      ...paused,
+      state: 'stopping-device-plugin',
+    });
+    const plan = planRollout(
+      snapshot({
+        nodes: [n],
+        nodePods: new Map([['a', [metricsPod('a')]]]),
+        releasePods: [metricsPod('a')],
+      }),
+      p,
+    );
+    expect(plan.actions).toEqual([]);
+    expect(plan.reports[0]?.step).toContain(`pods to leave: ${ns}/onload-metrics-a`);
   });
 
   it('fails a node whose device plugin does not leave in time, keeping it paused', () => {
@@ -599,6 +645,103 @@ describe('planRollout: one node through the rollout', () => {
     );
     expect(patchOf(done, 'a')?.labels[stateKey]).toBe('upgrade-done');
     expect(done.outcome?.kind).toBe('complete');
+  });
+});
+
+describe('planRollout: a userland whose init step never passes', () => {
+  const p = policy();
+  const validating = { version: 'v2', loaded: 'v2', state: 'validating', allocatable: 5 } as const;
+  const neverWill = 'in its init step for over 60s while KMM reports onload v2 loaded';
+  const logs = `kubectl logs -n ${ns} device-plugin-a -c init says which`;
+
+  it('says nothing of it within a minute of the driver loading, and looks again then', () => {
+    const plan = planRollout(
+      snapshot({
+        nodes: [node('a', { ...validating, since: t0 - 10_000 })],
+        releasePods: servicesInInit('a', t0 - 9_000),
+      }),
+      p,
+    );
+    expect(plan.reports[0]?.step).toContain('device plugin pod device-plugin-a not Ready');
+    expect(plan.reports[0]?.step).not.toContain('never');
+    expect(plan.wakeAt).toBe(t0 - 9_000 + 60_000);
+  });
+
+  it('counts the minute from the driver load, not from an init step that started earlier', () => {
+    const plan = planRollout(
+      snapshot({
+        nodes: [node('a', { ...validating, since: t0 - 30_000 })],
+        releasePods: servicesInInit('a', t0 - 600_000),
+      }),
+      p,
+    );
+    expect(plan.reports[0]?.step).not.toContain('never');
+    expect(plan.wakeAt).toBe(t0 - 30_000 + 60_000);
+  });
+
+  it('says the driver and userland never will match once the step outlasts the minute, and fails the node with it at the validation timeout', () => {
+    const waiting = planRollout(
+      snapshot({
+        nodes: [node('a', { ...validating, since: t0 - 61_000 })],
+        releasePods: servicesInInit('a', t0 - 60_000),
+      }),
+      p,
+    );
+    const step = waiting.reports[0]?.step ?? '';
+    expect(step).toContain(`device plugin pod device-plugin-a, ${neverWill}`);
+    expect(step).toContain(`control plane pod control-plane-a, ${neverWill}`);
+    expect(step).toContain(
+      'never will: this driver and onload.userImage are not the same Onload build',
+    );
+    expect(step).toContain(logs);
+    expect(waiting.wakeAt).toBe(t0 - 61_000 + 300_000);
+
+    // Once KMM no longer reports the driver loaded (a cordon unloads it), nothing is claimed.
+    const unloaded = planRollout(
+      snapshot({
+        nodes: [node('a', { version: 'v2', state: 'validating', since: t0 - 61_000 })],
+        releasePods: servicesInInit('a', t0 - 60_000),
+      }),
+      p,
+    );
+    expect(unloaded.reports[0]?.step).toContain('device plugin pod device-plugin-a not Ready');
+    expect(unloaded.reports[0]?.step).not.toContain('never');
+
+    const late = planRollout(
+      snapshot({
+        nodes: [node('a', { ...validating, since: t0 - 301_000 })],
+        releasePods: servicesInInit('a', t0 - 300_000),
+      }),
+      p,
+    );
+    const message = patchOf(late, 'a')?.annotations[nodeAnnotation(ns, 'message')] ?? '';
+    expect(message).toContain(
+      `not serving within 300s: device plugin pod device-plugin-a, ${neverWill}`,
+    );
+    expect(late.outcome?.message).toContain(logs);
+  });
+
+  it('says so while an install waits for a node whose driver is loaded', () => {
+    const loaded = node('a', { version: 'v2', loaded: 'v2', allocatable: 5 });
+    const soon = planRollout(
+      snapshot({ nodes: [loaded], releasePods: servicesInInit('a', t0 - 20_000) }),
+      p,
+    );
+    expect(soon.reports[0]?.step).not.toContain('never');
+    expect(soon.wakeAt).toBe(t0 - 20_000 + 60_000);
+
+    const late = planRollout(
+      snapshot({
+        nodes: [loaded],
+        releasePods: servicesInInit('a', t0 - 800_000),
+        runStartedAt: t0 - 901_000,
+      }),
+      p,
+    );
+    expect(late.outcome?.kind).toBe('install-timeout');
+    expect(late.outcome?.message).toContain(
+      `a: waiting for device plugin pod device-plugin-a, ${neverWill}`,
+    );
   });
 });
 

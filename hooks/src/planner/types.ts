@@ -45,6 +45,8 @@ export interface Transition {
   readonly to: NodeState;
   readonly message: string;
   readonly warning: boolean;
+  /** A canary node's start. */
+  readonly canary?: boolean;
 }
 
 export type PodTarget = PodRef & { readonly uid: string };

@@ -1,5 +1,6 @@
 // Carries out planner actions through the port, feeds results back into the world (patched nodes,
-// eviction outcomes) and records each node transition in the log and as Events.
+// eviction outcomes) and records each node transition in the log (and, where a user reads them,
+// as Events).
 import { canaryDoneAnnotation, pauseAnnotation } from '../contract.ts';
 import type { KubePort } from '../kube/port.ts';
 import type { Logger } from '../log/logger.ts';
@@ -171,20 +172,27 @@ export class Executor {
     await this.d.events.onload(action.message, false, 'RolloutPaused');
   }
 
+  /**
+   * Logs every transition; Events only for what a user reads (runtime/events.ts): a failure and a
+   * retry (on the Node and, for the failure, on the Onload resource), the pause label set again
+   * after someone removed it (on the Node), and each start and finish in the next
+   * RolloutProgress Event.
+   */
   private async recordTransition(t: Transition, uid: string): Promise<void> {
     const from = t.from ?? 'none';
     const line = `node ${t.node}: ${from} → ${t.to}: ${t.message}`;
     const fields = { node: t.node, from, to: t.to, reason: t.message };
     if (t.warning) this.d.log.warn(line, fields);
     else this.d.log.info(line, fields);
-    await this.d.events.node(t.node, uid, `${from} → ${t.to}: ${t.message}`, t.warning);
-    const started =
-      !isInProgressState(t.from) && t.from !== 'upgrade-failed' && isInProgressState(t.to);
+    const retry = t.from === 'upgrade-failed' && isInProgressState(t.to);
+    const started = !isInProgressState(t.from) && !retry && isInProgressState(t.to);
+    const repaused = isInProgressState(t.from) && t.to === 'stopping-device-plugin';
     if (t.to === 'upgrade-failed')
       await this.d.events.onload(`node ${t.node} failed: ${t.message}`, true, 'NodeUpgradeFailed');
-    else if (t.to === 'upgrade-done')
-      await this.d.events.onload(`node ${t.node} upgraded`, false, 'NodeUpgraded');
-    else if (started)
-      await this.d.events.onload(`node ${t.node}: ${t.message}`, false, 'NodeUpgradeStarted');
+    if (t.to === 'upgrade-failed' || retry || repaused)
+      await this.d.events.node(t.node, uid, `${from} → ${t.to}: ${t.message}`, t.warning);
+    if (t.to === 'upgrade-done') this.d.events.nodeUpgraded(t.node);
+    else if (retry) this.d.events.nodeStarted(t.node, 'retry');
+    else if (started) this.d.events.nodeStarted(t.node, t.canary ? 'canary' : undefined);
   }
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { kmmVersionLabel, nodeAnnotation, pausedLabel, stateLabel } from '../contract.ts';
+import {
+  kmmVersionLabel,
+  nodeAnnotation,
+  pausedLabel,
+  skipLabel,
+  stateLabel,
+} from '../contract.ts';
 import type { MetadataPatch, NodeView, PatchResult } from '../kube/port.ts';
 import { formatTime, readNodeFacts } from '../model/node-facts.ts';
 import { cleanupChange } from '../planner/cleanup.ts';
@@ -88,6 +94,14 @@ describe('nodePatch', () => {
     });
     expect(nodePatch({ target: 'v1' }, ns)).toEqual({ annotations: { [note('target')]: 'v1' } });
     expect(nodePatch({}, ns)).toEqual({});
+  });
+
+  it("sets and removes the users' skip label, which forgetting every key of ours leaves alone", () => {
+    expect(nodePatch({ skip: true }, ns)).toEqual({ labels: { [skipLabel]: 'true' } });
+    expect(nodePatch({ skip: false }, ns)).toEqual({ labels: { [skipLabel]: null } });
+    const skipped = node('n', { onload: 'v1', labels: { [skipLabel]: 'true' } });
+    const change = cleanupChange(readNodeFacts(skipped, ns));
+    expect(change && nodePatch(change, ns).labels).not.toHaveProperty([skipLabel]);
   });
 
   it('forgets exactly the keys of ours a node carries, whatever they hold', () => {

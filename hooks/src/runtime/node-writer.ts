@@ -1,6 +1,6 @@
 // The one writer of the node contract: turns a NodeChange into the label and annotation merge
 // patch it stands for, and sends it with the resourceVersion it was decided on.
-import { moduleNames, type ModuleKey } from '../contract.ts';
+import { moduleNames, skipLabel, type ModuleKey } from '../contract.ts';
 import type { KubePort, MetadataPatch, NodeView, PatchResult } from '../kube/port.ts';
 import {
   formatTime,
@@ -23,6 +23,7 @@ export function nodePatch(change: NodeChange, namespace: string): MetadataPatch 
     patch[where.in][where.name] = value;
   };
   for (const key of change.forget ?? []) put(key, null);
+  if (change.skip !== undefined) patch.labels[skipLabel] = change.skip ? 'true' : null;
   for (const [key, value] of Object.entries(spelled(change)) as [
     OwnKey,
     string | null | undefined,

@@ -1,5 +1,6 @@
 // Writes the Onload resource's status: only when it changed, at most every `minIntervalMs` unless
-// forced (transitions that matter, the end of a run).
+// forced (a node failing, the end of a run). A change held back is due `minIntervalMs` after the
+// last write (`dueAt`: the caller looks again then, so it is not held back longer).
 import type { OnloadStatus } from '../../generated/onload-types.ts';
 import type { KubePort } from '../kube/port.ts';
 import type { Logger } from '../log/logger.ts';
@@ -9,6 +10,7 @@ export class StatusWriter {
   private last: OnloadStatus | undefined;
   private lastAt = Number.NEGATIVE_INFINITY;
   private missingReported = false;
+  private heldBack = false;
   private readonly port: KubePort;
   private readonly namespace: string;
   private readonly name: string;
@@ -39,9 +41,18 @@ export class StatusWriter {
     return this.last;
   }
 
+  /** When a change held back by the interval falls due; undefined when none is held back. */
+  get dueAt(): number | undefined {
+    return this.heldBack ? this.lastAt + this.minIntervalMs : undefined;
+  }
+
   async write(status: OnloadStatus, force: boolean): Promise<void> {
+    this.heldBack = false;
     if (sameStatus(this.last, status)) return;
-    if (!force && this.now() - this.lastAt < this.minIntervalMs) return;
+    if (!force && this.now() - this.lastAt < this.minIntervalMs) {
+      this.heldBack = true;
+      return;
+    }
     try {
       const ok = await this.port.patchOnloadStatus(this.namespace, this.name, status);
       if (!ok && !this.missingReported) {

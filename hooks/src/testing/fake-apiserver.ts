@@ -95,6 +95,12 @@ export class FakeApiServer {
       res.end();
       return;
     }
+    // A string body is sent as it is, as the API server sends pod logs.
+    if (typeof reply.body === 'string') {
+      res.writeHead(reply.status, { 'content-type': 'text/plain' });
+      res.end(reply.body);
+      return;
+    }
     res.writeHead(reply.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(reply.body ?? {}));
   }

@@ -11,9 +11,21 @@ import {
   userlandVersionLabel,
   type NodeState,
 } from '../contract.ts';
-import type { LoaderSpec, MetadataPatch, ModuleView, NodeView, PodView } from '../kube/port.ts';
+import type {
+  LoaderSpec,
+  MetadataPatch,
+  ModuleView,
+  NodeView,
+  PodImagesView,
+  PodView,
+} from '../kube/port.ts';
 import { fromMap, parse } from '../kube/selectors.ts';
 import { formatTime, readNodeFacts, type NodeFacts } from '../model/node-facts.ts';
+import {
+  kmmImageOwnerLabel,
+  kmmPullPodTypeLabel,
+  pullPodRetriedUntilSuccess,
+} from '../model/pull-pods.ts';
 import { nodePatch } from '../runtime/node-writer.ts';
 import type { Policy, Timeouts } from '../planner/policy.ts';
 import type { Action, RolloutSnapshot, SelectedNode } from '../planner/types.ts';
@@ -136,6 +148,8 @@ export interface PodOptions {
   readonly restarts?: number;
   readonly trouble?: string;
   readonly owner?: { kind: string; name: string };
+  /** When its init container (named init) started running; it still runs. */
+  readonly initRunningSince?: number;
 }
 
 export function pod(name: string, nodeName: string, o: PodOptions = {}): PodView {
@@ -154,6 +168,9 @@ export function pod(name: string, nodeName: string, o: PodOptions = {}): PodView
     restarts: o.restarts ?? 0,
     ...(o.trouble ? { trouble: o.trouble } : {}),
     ...(o.owner ? { owner: o.owner } : {}),
+    ...(o.initRunningSince !== undefined
+      ? { initRunning: { container: 'init', since: o.initRunningSince } }
+      : {}),
   };
 }
 
@@ -165,12 +182,13 @@ export function consumer(name: string, nodeName: string, o: PodOptions = {}): Po
 export function servicePod(
   nodeName: string,
   component: 'device-plugin' | 'control-plane',
-  o: { userland?: string; ready?: boolean; deleting?: boolean } = {},
+  o: { userland?: string; ready?: boolean; deleting?: boolean; initRunningSince?: number } = {},
 ): PodView {
   return pod(`${component}-${nodeName}`, nodeName, {
     namespace: ns,
     ready: o.ready ?? true,
     deleting: o.deleting ?? false,
+    ...(o.initRunningSince !== undefined ? { initRunningSince: o.initRunningSince } : {}),
     labels: {
       'app.kubernetes.io/name': 'onload',
       'app.kubernetes.io/instance': release,
@@ -181,10 +199,30 @@ export function servicePod(
   });
 }
 
+/** The Onload metrics exporter's pod (it leaves a paused node like the device plugin). */
+export function metricsPod(nodeName: string): PodView {
+  return pod(`onload-metrics-${nodeName}`, nodeName, {
+    namespace: ns,
+    labels: {
+      'app.kubernetes.io/name': 'onload',
+      'app.kubernetes.io/instance': release,
+      'app.kubernetes.io/component': components.onloadMetrics,
+    },
+  });
+}
+
 export function services(nodeName: string, userland = 'v2', ready = true): PodView[] {
   return [
     servicePod(nodeName, 'device-plugin', { userland, ready }),
     servicePod(nodeName, 'control-plane', { userland, ready }),
+  ];
+}
+
+/** Device plugin and control plane of `userland`, their init step running since `since`. */
+export function servicesInInit(nodeName: string, since: number, userland = 'v2'): PodView[] {
+  return [
+    servicePod(nodeName, 'device-plugin', { userland, ready: false, initRunningSince: since }),
+    servicePod(nodeName, 'control-plane', { userland, ready: false, initRunningSince: since }),
   ];
 }
 
@@ -225,6 +263,27 @@ export function module(name: 'onload' | 'sfc', version: string, image?: string):
     version,
     imageTemplates: [],
     loader: loader(name, version, image),
+  };
+}
+
+export interface PullPodOptions {
+  /** Why its container waits (undefined: pulled, running). */
+  readonly waiting?: { readonly reason: string; readonly message?: string };
+  /** Label pull-pod-type (default until-success, a pre-built image). */
+  readonly type?: string;
+  readonly suffix?: string;
+}
+
+/** KMM's image-pull pod of one of a Module's images, as KMM >= 2.4 creates it. */
+export function pullPod(module: string, image: string, o: PullPodOptions = {}): PodImagesView {
+  return {
+    namespace: ns,
+    name: `${module}-pull-pod-${o.suffix ?? 'x7k2p'}`,
+    labels: {
+      [kmmImageOwnerLabel]: module,
+      [kmmPullPodTypeLabel]: o.type ?? pullPodRetriedUntilSuccess,
+    },
+    containers: [{ image, ...(o.waiting ? { waiting: o.waiting } : {}) }],
   };
 }
 

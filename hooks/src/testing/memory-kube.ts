@@ -3,6 +3,7 @@
 // DaemonSet controller, the kubelet) that react to every change like the test bed's stand-ins.
 import type { OnloadStatus } from '../../generated/onload-types.ts';
 import type {
+  ContainerImageView,
   DeploymentView,
   EventSpec,
   EvictionResult,
@@ -11,6 +12,7 @@ import type {
   LeaseView,
   MetadataPatch,
   MicView,
+  ModuleCrdView,
   ModuleView,
   NmcView,
   NodeView,
@@ -18,10 +20,12 @@ import type {
   PatchResult,
   PdbView,
   PodQuery,
+  PodImagesView,
   PodRef,
   PodView,
   Sink,
 } from '../kube/port.ts';
+import { KubeError } from '../kube/errors.ts';
 import { matches, parse, type Selector } from '../kube/selectors.ts';
 import { mergeStringMap } from './merge-patch.ts';
 import { podKey } from '../model/pods.ts';
@@ -38,6 +42,8 @@ export type Controller = (kube: MemoryKube) => void;
 export class MemoryKube implements KubePort {
   readonly nodes = new Map<string, NodeView>();
   readonly pods = new Map<string, PodView>();
+  /** The containers of the pods that have them set (by pod key); others have none. */
+  readonly podContainers = new Map<string, readonly ContainerImageView[]>();
   readonly modules = new Map<string, ModuleView>();
   readonly mics = new Map<string, MicView>();
   readonly nmcs = new Map<string, NmcView>();
@@ -48,8 +54,15 @@ export class MemoryKube implements KubePort {
   deployments: DeploymentView[] = [];
   /** Labels of namespaces (absent: a namespace without labels). */
   namespaceLabels = new Map<string, Record<string, string>>();
-  onload: OnloadView | undefined;
+  /** Onload resources by name. */
+  readonly onloads = new Map<string, OnloadView>();
   kmmServed = { modules: true, moduleimagesconfigs: true, nodemodulesconfigs: true };
+  /** The Module CRD (default: KMM >= 2.3's, with tolerations); 'forbidden': reading it is refused. */
+  moduleCrd: ModuleCrdView | undefined | 'forbidden' = {
+    versions: [
+      { name: 'v1beta1', served: true, specFields: ['moduleLoader', 'selector', 'tolerations'] },
+    ],
+  };
   /** Decides evictions (default: accepted). */
   evictionPolicy: (pod: PodView) => EvictionResult = () => ({ kind: 'evicted' });
   readonly requests = new Map<string, number>();
@@ -91,15 +104,39 @@ export class MemoryKube implements KubePort {
     if (node) this.putNode({ ...node, ...edit(node) });
   }
 
-  putPod(pod: PodView): void {
+  putPod(pod: PodView, containers?: readonly ContainerImageView[]): void {
     this.pods.set(podKey(pod), pod);
+    if (containers) this.podContainers.set(podKey(pod), containers);
     this.publish(this.podWatchers, pod, podKey);
+  }
+
+  /** A pod known by its containers (KMM's image-pull pods), Pending on no node. */
+  putPodImages(view: PodImagesView): void {
+    const { namespace, name, labels, containers } = view;
+    this.putPod(
+      {
+        namespace,
+        name,
+        uid: `uid-${namespace}-${name}`,
+        nodeName: '',
+        labels,
+        phase: 'Pending',
+        deleting: false,
+        createdAt: 0,
+        ready: false,
+        usesOnload: false,
+        mirror: false,
+        restarts: 0,
+      },
+      containers,
+    );
   }
 
   removePod(key: string): void {
     const pod = this.pods.get(key);
     if (!pod) return;
     this.pods.delete(key);
+    this.podContainers.delete(key);
     for (const w of this.podWatchers)
       if (w.seen.delete(key) && !w.signal.aborted) w.sink.remove(pod);
     this.changed();
@@ -110,9 +147,14 @@ export class MemoryKube implements KubePort {
     this.publish(this.moduleWatchers, module, (m) => m.name);
   }
 
+  /** The first Onload put (the phase tests' release). */
+  get onload(): OnloadView | undefined {
+    return this.onloads.values().next().value;
+  }
+
   putOnload(onload: OnloadView): void {
-    this.onload = onload;
-    this.publish(this.onloadWatchers, onload, () => 'cr');
+    this.onloads.set(onload.name, onload);
+    this.publish(this.onloadWatchers, onload, (o) => o.name);
   }
 
   private publish<T>(watchers: Watcher<T>[], item: T, key: (item: T) => string): void {
@@ -222,6 +264,18 @@ export class MemoryKube implements KubePort {
     return Promise.resolve(this.pods.get(podKey(ref)));
   }
 
+  listPodImages(namespace: string, labelSelector: string): Promise<PodImagesView[]> {
+    this.count('listPodImages');
+    return Promise.resolve(
+      [...this.pods.values()].filter(podFilter({ namespace, labelSelector })).map((p) => ({
+        namespace: p.namespace,
+        name: p.name,
+        labels: p.labels,
+        containers: this.podContainers.get(podKey(p)) ?? [],
+      })),
+    );
+  }
+
   evictPod(ref: PodRef): Promise<EvictionResult> {
     this.count('evictPod');
     const pod = this.pods.get(podKey(ref));
@@ -263,6 +317,15 @@ export class MemoryKube implements KubePort {
     return Promise.resolve(this.kmmServed[plural]);
   }
 
+  getModuleCrd(): Promise<ModuleCrdView | undefined> {
+    this.count('getModuleCrd');
+    if (this.moduleCrd === 'forbidden')
+      return Promise.reject(
+        new KubeError('get CustomResourceDefinition', { code: 403, body: 'forbidden' }),
+      );
+    return Promise.resolve(this.moduleCrd);
+  }
+
   getModule(_namespace: string, name: string): Promise<ModuleView | undefined> {
     this.count('getModule');
     return Promise.resolve(this.modules.get(name));
@@ -297,48 +360,47 @@ export class MemoryKube implements KubePort {
     return Promise.resolve(this.nmcs.get(node));
   }
 
-  getOnload(): Promise<OnloadView | undefined> {
+  getOnload(_namespace: string, name: string): Promise<OnloadView | undefined> {
     this.count('getOnload');
-    return Promise.resolve(this.onload);
+    return Promise.resolve(this.onloads.get(name));
   }
 
-  watchOnload(
-    _namespace: string,
-    _name: string,
-    sink: Sink<OnloadView>,
-    signal: AbortSignal,
-  ): void {
+  listOnloads(): Promise<OnloadView[]> {
+    this.count('listOnloads');
+    return Promise.resolve([...this.onloads.values()]);
+  }
+
+  watchOnload(_namespace: string, name: string, sink: Sink<OnloadView>, signal: AbortSignal): void {
     this.count('listOnload');
     this.count('watchOnload');
     this.watch(
       this.onloadWatchers,
-      () => (this.onload ? [this.onload] : []),
-      () => true,
-      () => 'cr',
+      () => [...this.onloads.values()],
+      (o) => o.name === name,
+      (o) => o.name,
       sink,
       signal,
     );
   }
 
-  patchOnloadStatus(_namespace: string, _name: string, status: OnloadStatus): Promise<boolean> {
+  patchOnloadStatus(_namespace: string, name: string, status: OnloadStatus): Promise<boolean> {
     this.count('patchOnloadStatus');
-    if (!this.onload) return Promise.resolve(false);
+    const onload = this.onloads.get(name);
+    if (!onload) return Promise.resolve(false);
     this.statuses.push(status);
-    this.onload = { ...this.onload, status };
+    this.onloads.set(name, { ...onload, status });
     return Promise.resolve(true);
   }
 
   patchOnloadAnnotations(
     _namespace: string,
-    _name: string,
+    name: string,
     annotations: Readonly<Record<string, string | null>>,
   ): Promise<boolean> {
     this.count('patchOnloadAnnotations');
-    if (!this.onload) return Promise.resolve(false);
-    this.putOnload({
-      ...this.onload,
-      annotations: mergeStringMap(this.onload.annotations, annotations),
-    });
+    const onload = this.onloads.get(name);
+    if (!onload) return Promise.resolve(false);
+    this.putOnload({ ...onload, annotations: mergeStringMap(onload.annotations, annotations) });
     return Promise.resolve(true);
   }
 

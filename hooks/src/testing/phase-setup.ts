@@ -58,7 +58,7 @@ export function cluster(o: ClusterOptions): MemoryKube {
     for (let i = 0; i < (o.consumersPerNode ?? 0); i++)
       kube.putPod(consumer(`app-${name}-${i}`, name));
   }
-  kube.putOnload({ uid: 'cr-uid', generation: 1, annotations: {} });
+  kube.putOnload({ name: 'onload', uid: 'cr-uid', generation: 1, annotations: {} });
   kube.addController(
     kmm({ namespace: ns, versionReady: o.versionReady ?? true, broken: new Set(o.broken ?? []) }),
   );

@@ -58,13 +58,15 @@ export interface RenderRequest {
   /** Values layered over the variant's file (as another -f file). */
   readonly overrides?: Record<string, unknown>;
   readonly extraArgs?: readonly string[];
+  /** Chart directory to render (default: charts/onload), e.g. one from lookup-stub.ts. */
+  readonly chart?: string;
 }
 
 async function helmTemplateArgs(request: RenderRequest): Promise<string[]> {
   const args = [
     'template',
     request.release ?? defaultRelease,
-    chartDir,
+    request.chart ?? chartDir,
     '--namespace',
     request.namespace ?? defaultNamespace,
     '--values',

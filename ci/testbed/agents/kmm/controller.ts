@@ -15,13 +15,14 @@ import {
   type Clients,
 } from '../kube/client.ts';
 import { WorkQueue } from '../kube/queue.ts';
-import { kmmVersionAnnotation, writesVersionReady } from '../faults.ts';
+import { atLeastVersion, kmmVersionAnnotation, writesVersionReady } from '../faults.ts';
 import type { Logger } from '../log.ts';
 import { moduleNameLabel, refKey, workerVersionLabel, type ModuleRef } from './labels.ts';
 import {
   canonical,
   nextSpec,
   readyChanges,
+  readySince,
   shuffled,
   taintedReadyLabels,
   workerAction,
@@ -32,6 +33,7 @@ import { droppedWorkerLabels, requeueDueAt, workerLabelChanges } from './version
 import type { PodView } from '../kube/views.ts';
 import type { Module, Nmc, NmcEntry } from './types.ts';
 import { finalizerStep, moduleFinalizer } from './finalizer.ts';
+import { imageChecked } from './image-checks.ts';
 import { workerPod } from './worker-pod.ts';
 import { workerRuntime, type Step, type WorkerTiming } from './worker-runtime.ts';
 
@@ -75,6 +77,10 @@ export function startKmm(
       });
     return crdLookup;
   }
+
+  /** KMM >= 2.4 gates each node on its image check, where the bed serves ModuleImagesConfigs. */
+  const imageGateOn = (): boolean =>
+    atLeastVersion(options.kmmVersion, '2.4') && caches.mics.synced();
 
   function kmmVersionOn(node: V1Node): string {
     return node.metadata?.annotations?.[kmmVersionAnnotation] ?? options.kmmVersion;
@@ -128,6 +134,15 @@ export function startKmm(
       step.entry.version ??
       (node.metadata?.labels?.[workerVersionLabel(step.entry.namespace, step.entry.name)] ||
         undefined);
+    // KMM's worker pods need its CA ConfigMap, which it creates only in a namespace holding a
+    // Module: a namespace re-created after a deadlock cannot unload until a Module is back in it.
+    if (!caches.modules.list().some((m) => m.metadata?.namespace === step.entry.namespace)) {
+      log.info('no Module in the namespace: cannot create the worker pod', {
+        node: nodeName,
+        module: refKey(step.entry),
+      });
+      return 2000;
+    }
     const owner = nmc?.metadata.uid ? { name: nodeName, uid: nmc.metadata.uid } : undefined;
     const pod = workerPod(nodeName, step.action, step.entry, version, owner);
     try {
@@ -141,19 +156,8 @@ export function startKmm(
     } catch (error) {
       const code = statusOf(error);
       if (code === 409) return 500;
-      if (code === 404 && step.action === 'Unload') {
-        log.warn('namespace gone, nothing can unload the module; forgetting it', {
-          node: nodeName,
-          module: refKey(step.entry),
-        });
-        await writeNmc(
-          node,
-          nmc,
-          'status',
-          status.filter((e) => refKey(e) !== refKey(step.entry)),
-        );
-        return 'acted';
-      }
+      // A terminating or deleted namespace refuses the worker pod: KMM keeps its status entry (and
+      // `.ready`) and retries with back-off until the namespace exists again.
       throw error;
     }
   }
@@ -213,7 +217,12 @@ export function startKmm(
       (m) => !m.metadata.deletionTimestamp,
     );
     const currentSpec = nmc?.spec?.modules ?? [];
-    const spec = nextSpec(currentSpec, modules, node, { nmcHasVersion: versionField });
+    const spec = nextSpec(currentSpec, modules, node, {
+      nmcHasVersion: versionField,
+      ...(imageGateOn()
+        ? { imageChecked: (m: Module, image: string) => imageChecked(caches, m, image) }
+        : {}),
+    });
     if (canonical(withoutVersion(spec)) !== canonical(withoutVersion(currentSpec))) {
       log.info('NodeModulesConfig spec', { node: nodeName, modules: spec.map(refKey) });
       await writeNmc(node, nmc, 'spec', spec);
@@ -257,6 +266,7 @@ export function startKmm(
             p.metadata.labels?.[moduleNameLabel] === ref.name,
         ),
         new Date(),
+        readySince(node),
       );
       if (next) return runWorkerStep(node, nmc, next);
     }
@@ -320,6 +330,9 @@ export function startKmm(
         case 'nmcs':
           enqueueModules();
           queue.add(change.object.metadata?.name ?? '');
+          break;
+        case 'mics':
+          enqueueAll();
           break;
         case 'pods': {
           const node = nodeOf(change.object);

@@ -8,7 +8,14 @@ import {
   workerModuleVersionAnnotation,
   workerVersionLabel,
 } from './labels.ts';
-import { nextSpec, readyChanges, specDecision, taintedReadyLabels, workerStep } from './nmc.ts';
+import {
+  nextSpec,
+  readyChanges,
+  readySince,
+  specDecision,
+  taintedReadyLabels,
+  workerStep,
+} from './nmc.ts';
 
 const now = new Date('2026-01-01T00:00:00Z');
 const ref = { namespace: 'ns', name: 'onload' };
@@ -125,6 +132,30 @@ describe('workerStep (NodeModulesConfig -> worker pods)', () => {
       kind: 'delete',
       why: 'load recorded',
     });
+  });
+
+  it('loads again a module loaded before the node last became Ready (a reboot), and records that load', () => {
+    const loadedAt = { ...v1, lastTransitionTime: '2026-01-01T00:00:00Z' };
+    const rebooted = new Date('2026-01-01T00:05:00Z');
+    expect(workerStep(ref, v1, loadedAt, undefined, now, rebooted)).toEqual({
+      kind: 'create',
+      action: 'Load',
+      entry: v1,
+    });
+    expect(
+      workerStep(ref, v1, loadedAt, undefined, now, new Date('2025-12-31T23:00:00Z')),
+    ).toBeUndefined();
+    const done = workerPod('Load', v1.config, { phase: 'Succeeded' });
+    expect(workerStep(ref, v1, loadedAt, done, now, rebooted)).toMatchObject({ kind: 'loaded' });
+  });
+
+  it('reads when the node last became Ready', () => {
+    const at = '2026-01-01T00:05:00Z';
+    const nodeWith = (status: string) => ({
+      status: { conditions: [{ type: 'Ready', status, lastTransitionTime: at }] },
+    });
+    expect(readySince(nodeWith('True'))).toEqual(new Date(at));
+    expect(readySince(nodeWith('False'))).toBeUndefined();
   });
 
   it('records a succeeded unload, then deletes its pod', () => {

@@ -43,11 +43,13 @@ export type SpecDecision =
   | { readonly kind: 'remove'; readonly why: string }
   | { readonly kind: 'keep' };
 
-export function specDecision(
-  module: Module,
-  node: NodeView,
-  options: { readonly nmcHasVersion: boolean },
-): SpecDecision {
+export interface SpecOptions {
+  readonly nmcHasVersion: boolean;
+  /** KMM >= 2.4: whether the Module's ModuleImagesConfig says the image exists. */
+  readonly imageChecked?: (module: Module, image: string) => boolean;
+}
+
+export function specDecision(module: Module, node: NodeView, options: SpecOptions): SpecDecision {
   const labels = node.metadata?.labels ?? {};
   const { namespace, name } = module.metadata;
   if (!selectsNode(module, labels)) return { kind: 'remove', why: 'selector does not match' };
@@ -61,6 +63,9 @@ export function specDecision(
   if (version !== undefined && worker === undefined)
     return { kind: 'remove', why: 'no worker version label' };
   if (version !== undefined && worker !== version) return { kind: 'keep' };
+  // KMM configures a node only for an image its image check found; a missing one, never.
+  if (options.imageChecked && !options.imageChecked(module, config.containerImage))
+    return { kind: 'keep' };
   const loader = module.spec.moduleLoader;
   return {
     kind: 'set',
@@ -80,7 +85,7 @@ export function nextSpec(
   current: readonly NmcEntry[],
   modules: readonly Module[],
   node: NodeView,
-  options: { readonly nmcHasVersion: boolean },
+  options: SpecOptions,
 ): NmcEntry[] {
   const byKey = new Map(current.map((e) => [entryKey(e), e]));
   const next = new Map<string, NmcEntry>();
@@ -130,6 +135,18 @@ function loadedEntry(pod: PodView, ref: ModuleRef, config: ModuleConfig, now: Da
   };
 }
 
+/** When the node's Ready condition last turned True (after a reboot, for one). */
+export function readySince(node: NodeView): Date | undefined {
+  const ready = node.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True');
+  return ready?.lastTransitionTime ? new Date(ready.lastTransitionTime) : undefined;
+}
+
+/** KMM loads again a module loaded before the node last became Ready: a reboot emptied the kernel. */
+function loadedBeforeReboot(status: NmcEntry, nodeReadySince: Date | undefined): boolean {
+  if (!nodeReadySince || !status.lastTransitionTime) return false;
+  return new Date(status.lastTransitionTime).getTime() < nodeReadySince.getTime();
+}
+
 /**
  * Next step for one Module on one node, from its NMC spec entry, status entry and worker pod
  * (`pod` undefined: none, or one being deleted — then nothing happens until it is gone).
@@ -140,6 +157,7 @@ export function workerStep(
   status: NmcEntry | undefined,
   pod: PodView | undefined,
   now: Date,
+  nodeReadySince?: Date,
 ): WorkerStep | undefined {
   if (pod) {
     if (pod.metadata?.deletionTimestamp) return undefined;
@@ -149,7 +167,9 @@ export function workerStep(
     if (phase === 'Failed') return { kind: 'delete', pod, why: 'worker pod failed' };
     if (phase === 'Succeeded') {
       if (action === 'Load' && config)
-        return sameConfig(status?.config, config)
+        return status &&
+          sameConfig(status.config, config) &&
+          !loadedBeforeReboot(status, nodeReadySince)
           ? { kind: 'delete', pod, why: 'load recorded' }
           : { kind: 'loaded', entry: loadedEntry(pod, ref, config, now), pod };
       return status ? { kind: 'unloaded', pod } : { kind: 'delete', pod, why: 'unload recorded' };
@@ -167,6 +187,8 @@ export function workerStep(
       ? { kind: 'create', action: 'Unload', entry: status }
       : { kind: 'create', action: 'Load', entry: spec };
   if (!spec && status) return { kind: 'create', action: 'Unload', entry: status };
+  if (spec && status && loadedBeforeReboot(status, nodeReadySince))
+    return { kind: 'create', action: 'Load', entry: spec };
   return undefined;
 }
 

@@ -56,12 +56,14 @@ export interface Caches {
   readonly pods: Cache<V1Pod>;
   readonly modules: Cache<KubernetesObject>;
   readonly nmcs: Cache<KubernetesObject>;
+  /** ModuleImagesConfigs: served only where the bed serves KMM >= 2.4's API. */
+  readonly mics: Cache<KubernetesObject>;
 }
 
 export type Change =
   | { readonly kind: 'nodes'; readonly object: V1Node }
   | { readonly kind: 'pods'; readonly object: V1Pod }
-  | { readonly kind: 'modules' | 'nmcs'; readonly object: KubernetesObject };
+  | { readonly kind: 'modules' | 'nmcs' | 'mics'; readonly object: KubernetesObject };
 
 export type ChangeHandler = (change: Change) => void;
 
@@ -108,6 +110,15 @@ export function watchAll(clients: Clients, onChange: ChangeHandler, log: Logger)
       customList('nodemodulesconfigs'),
       (object) => {
         onChange({ kind: 'nmcs', object });
+      },
+      log,
+    ),
+    mics: watchCache(
+      kc,
+      `/apis/${kmmGroup}/${kmmVersion}/moduleimagesconfigs`,
+      customList('moduleimagesconfigs'),
+      (object) => {
+        onChange({ kind: 'mics', object });
       },
       log,
     ),

@@ -30,6 +30,11 @@ export interface NodeView {
     readonly addresses?: readonly { readonly type: string; readonly address: string }[];
     readonly allocatable?: Readonly<Record<string, string>>;
     readonly capacity?: Readonly<Record<string, string>>;
+    readonly conditions?: readonly {
+      readonly type: string;
+      readonly status: string;
+      readonly lastTransitionTime?: Date | string;
+    }[];
   };
 }
 

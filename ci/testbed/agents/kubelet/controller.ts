@@ -31,7 +31,8 @@ export function startKubelet(
   stateDir: string,
   log: Logger,
 ): { onChange: ChangeHandler; stop: () => void } {
-  const lastWhy = new Map<string, string>();
+  /** Per pod uid, the last line written to its log. */
+  const lastLine = new Map<string, string>();
   const gatedPodsOn = (node: string): V1Pod[] =>
     caches.pods.list().filter((p) => p.spec?.nodeName === node && isGated(p));
 
@@ -41,18 +42,20 @@ export function startKubelet(
     if (!pod || !nodeName || pod.metadata?.deletionTimestamp || isReady(pod)) return undefined;
     if (pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return undefined;
     const node = caches.nodes.get(nodeName);
-    const gate = driverGate(pod, node?.metadata?.labels ?? {});
+    const gate = driverGate(pod, node);
+    const uid = pod.metadata?.uid ?? '';
+    const last = lastLine.get(uid);
+    if (last !== gate.line) {
+      lastLine.set(uid, gate.line);
+      const lines = [...(last === undefined && gate.intro ? [gate.intro] : []), gate.line];
+      const file = podLogPath(stateDir, namespace, name);
+      await mkdir(dirname(file), { recursive: true });
+      await appendFile(file, lines.map((l) => `${l}\n`).join(''));
+    }
     if (gate.open) {
       log.info('driver matches; pod Ready', { namespace, pod: name, node: nodeName });
       await patchPodStatus(clients, caches, pod, readyStatus(pod, node, new Date()));
       return undefined;
-    }
-    const uid = pod.metadata?.uid ?? '';
-    if (lastWhy.get(uid) !== gate.why) {
-      lastWhy.set(uid, gate.why);
-      const file = podLogPath(stateDir, namespace, name);
-      await mkdir(dirname(file), { recursive: true });
-      await appendFile(file, `${gate.why}\n`);
     }
     if (!showsInitWaiting(pod))
       await patchPodStatus(clients, caches, pod, initWaitingStatus(pod, node, new Date()));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { driverReportsAnnotation, userlandReportsAnnotation } from '../faults.ts';
 import { readyLabel, versionReadyLabel } from '../kmm/labels.ts';
 import { node, pod } from '../test-objects.ts';
 import { driverGate, initWaitingStatus, maxPodsOf, onloadCapacity, readyStatus } from './gate.ts';
@@ -20,26 +21,82 @@ const versionReady = versionReadyLabel('ns', 'onload');
 const readyCondition = { conditions: [{ type: 'Ready', status: 'True' }] };
 
 describe('driverGate', () => {
-  it('opens when the loaded onload version equals the pod userland version', () => {
-    expect(driverGate(plugin('v2'), { [ready]: '', [versionReady]: 'v2' })).toEqual({ open: true });
+  const hint = `node label ${versionReady}=v2`;
+  const onNode = (labels: Record<string, string>, annotations: Record<string, string> = {}) =>
+    node(labels, { annotations });
+
+  it('opens when the loaded driver reports what the userland reports, as the init step prints', () => {
+    expect(driverGate(plugin('v2'), onNode({ [ready]: '', [versionReady]: 'v2' }))).toEqual({
+      open: true,
+      intro: "this pod's Onload userland reports v2 (/opt/onload/usr/lib64/libonload.so)",
+      line: "onload driver v2 matches this pod's userland",
+    });
   });
 
-  it('stays shut, saying why, when the driver is missing or another version', () => {
-    expect(driverGate(plugin('v2'), {})).toEqual({
+  it('stays shut, saying why, when the driver is missing or reports another version', () => {
+    expect(driverGate(plugin('v2'), onNode({}))).toEqual({
       open: false,
-      why: "waiting: the onload driver is not loaded on this node, this pod's Onload userland is v2; the node's driver upgrade will load v2",
+      intro: "this pod's Onload userland reports v2 (/opt/onload/usr/lib64/libonload.so)",
+      line: "waiting: the onload driver is not loaded on this node; this pod's Onload userland reports v2",
     });
-    const other = driverGate(plugin('v2'), { [ready]: '', [versionReady]: 'v1' });
-    expect(other.open ? '' : other.why).toContain('the loaded onload driver is v1');
+    expect(driverGate(plugin('v2'), onNode({ [ready]: '', [versionReady]: 'v1' })).line).toBe(
+      `waiting: the loaded onload driver reports v1; this pod's Onload userland reports v2. They match once this node loads the driver of the same Onload build; if it already runs onload.version v2 (${hint}), they never will: onload.userImage and the kernel-module images are different Onload builds`,
+    );
+  });
+
+  it('compares what driver and userland report, not the labels', () => {
+    const gitBuild = {
+      [driverReportsAnnotation]: JSON.stringify({ v2: '0123abcd 20260201 master ' }),
+      [userlandReportsAnnotation]: JSON.stringify({ v2: '0123abcd  20260201 master' }),
+    };
+    expect(
+      driverGate(plugin('v2'), onNode({ [ready]: '', [versionReady]: 'v2' }, gitBuild)),
+    ).toEqual({
+      open: true,
+      intro:
+        "this pod's Onload userland reports 0123abcd 20260201 master (/opt/onload/usr/lib64/libonload.so), not onload.version v2: fine if v2 names this build; the driver must report 0123abcd 20260201 master",
+      line: "onload driver 0123abcd 20260201 master matches this pod's userland",
+    });
+    const staleUserImage = { [userlandReportsAnnotation]: JSON.stringify({ v2: 'v1' }) };
+    const stuck = driverGate(
+      plugin('v2'),
+      onNode({ [ready]: '', [versionReady]: 'v2' }, staleUserImage),
+    );
+    expect(stuck.open).toBe(false);
+    expect(stuck.line).toContain(
+      `the loaded onload driver reports v2; this pod's Onload userland reports v1.`,
+    );
+    expect(stuck.line).toContain('they never will: onload.userImage and the kernel-module images');
+  });
+
+  it('compares with onload.version where the userland cannot tell its version', () => {
+    const unreadable = { [userlandReportsAnnotation]: JSON.stringify({ v2: null }) };
+    const gate = driverGate(
+      plugin('v2'),
+      onNode({ [ready]: '', [versionReady]: 'v2' }, unreadable),
+    );
+    expect(gate).toEqual({
+      open: true,
+      intro:
+        "cannot read the version of this pod's Onload userland (/opt/onload/usr/lib64/libonload.so: not found; /opt/onload/sbin/onload_cp_server: not found); comparing the driver with onload.version v2 instead",
+      line: 'onload driver v2 matches onload.version',
+    });
   });
 
   it('trusts .ready alone where KMM < 2.5 writes no version', () => {
-    expect(driverGate(plugin('v2'), { [ready]: '' })).toEqual({ open: true });
+    expect(driverGate(plugin('v2'), onNode({ [ready]: '' })).open).toBe(true);
   });
 
   it('reads the driver of the pod namespace only', () => {
-    expect(driverGate(plugin('v2'), { [versionReadyLabel('other', 'onload')]: 'v2' }).open).toBe(
-      false,
+    expect(
+      driverGate(plugin('v2'), onNode({ [versionReadyLabel('other', 'onload')]: 'v2' })).open,
+    ).toBe(false);
+  });
+
+  it('refuses a reports annotation it cannot read', () => {
+    const bad = { [driverReportsAnnotation]: '["v2"]' };
+    expect(() => driverGate(plugin('v2'), onNode({ [ready]: '' }, bad))).toThrow(
+      /driver-reports value "\["v2"\]": use a JSON object/,
     );
   });
 });

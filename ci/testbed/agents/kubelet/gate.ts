@@ -1,16 +1,20 @@
 // The kubelet stand-in's view of the chart's device-plugin and control-plane pods. Their init step
-// waits until the node's loaded onload driver has the pod's userland version (docs/architecture.md); the
-// stand-in reads "loaded driver" from KMM's labels, as the init step reads /sys/module/onload/version.
-// Pure.
+// waits until the node's loaded onload driver reports the version the pod's userland reports
+// (init-step.ts, docs/architecture.md). The test bed has neither, so: the loaded driver is the
+// one of the Module version KMM's labels say is loaded, and the userland the one of the pod's
+// onload.version label; each reports its own version unless the node's reports annotations
+// (faults.ts) say otherwise.
 import {
   components,
   onloadResource,
   userlandVersionLabel,
 } from '../../../../hooks/src/contract.ts';
+import { driverReportsAnnotation, parseReports, userlandReportsAnnotation } from '../faults.ts';
 import { readyLabel, versionReadyLabel } from '../kmm/labels.ts';
 import { podConditions, type ContainerStatus, type PodStatus } from '../kube/shapes.ts';
 import type { NodeView, PodView } from '../kube/views.ts';
 import { rfc3339 } from '../time.ts';
+import { initStep } from './init-step.ts';
 
 export const componentLabel = 'app.kubernetes.io/component';
 const gatedComponents: readonly string[] = [components.devicePlugin, components.controlPlane];
@@ -19,24 +23,37 @@ export function isGated(pod: PodView): boolean {
   return gatedComponents.includes(pod.metadata?.labels?.[componentLabel] ?? '');
 }
 
-export type Gate = { readonly open: true } | { readonly open: false; readonly why: string };
+export interface Gate {
+  readonly open: boolean;
+  /** The init step's first line (none when it cannot start). */
+  readonly intro?: string;
+  /** Why it waits, or the match line once open. */
+  readonly line: string;
+}
 
-export function driverGate(pod: PodView, nodeLabels: Readonly<Record<string, string>>): Gate {
+export function driverGate(pod: PodView, node: NodeView | undefined): Gate {
   const namespace = pod.metadata?.namespace ?? '';
-  const want = pod.metadata?.labels?.[userlandVersionLabel];
-  if (!want) return { open: false, why: `waiting: the pod has no ${userlandVersionLabel} label` };
-  const loaded = nodeLabels[versionReadyLabel(namespace, 'onload')];
-  const present = readyLabel(namespace, 'onload') in nodeLabels;
+  const label = pod.metadata?.labels?.[userlandVersionLabel];
+  if (!label) return { open: false, line: `waiting: the pod has no ${userlandVersionLabel} label` };
+  const labels = node?.metadata?.labels ?? {};
+  const annotations = node?.metadata?.annotations ?? {};
   // KMM < 2.5 writes no version label: then "loaded" is all the node can tell.
-  if (loaded === undefined ? present : loaded === want) return { open: true };
-  const why =
-    loaded === undefined
-      ? 'the onload driver is not loaded on this node'
-      : `the loaded onload driver is ${loaded}`;
-  return {
-    open: false,
-    why: `waiting: ${why}, this pod's Onload userland is ${want}; the node's driver upgrade will load ${want}`,
-  };
+  const loaded =
+    labels[versionReadyLabel(namespace, 'onload')] ??
+    (readyLabel(namespace, 'onload') in labels ? label : undefined);
+  const driverReports = parseReports(annotations[driverReportsAnnotation], driverReportsAnnotation);
+  const userlandReports = parseReports(
+    annotations[userlandReportsAnnotation],
+    userlandReportsAnnotation,
+  );
+  const reported = (reports: Readonly<Record<string, string | null>>, version: string) =>
+    Object.hasOwn(reports, version) ? (reports[version] ?? null) : version;
+  return initStep({
+    label,
+    userland: reported(userlandReports, label),
+    driver: loaded === undefined ? undefined : (reported(driverReports, loaded) ?? loaded),
+    versionReadyLabel: versionReadyLabel(namespace, 'onload'),
+  });
 }
 
 export function isReady(pod: PodView): boolean {

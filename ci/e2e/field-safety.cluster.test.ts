@@ -1,0 +1,258 @@
+// What would break a real cluster, tried on the bed's newest KMM API (the KMM stand-in as KMM
+// >= 2.5, with Module tolerations and the image check): a cordon for maintenance must not become an
+// Onload outage, and an upgrade to a kernel-module image that does not exist must fail before any
+// node is touched. Hook Jobs and labeller run as real containers on the bed's real node.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { StatusDocument } from '../../cli/status/report.ts';
+import { paths } from '../../cli/support-bundle/layout.ts';
+import { pauseAnnotation, skipLabel } from '../../hooks/src/contract.ts';
+import { run } from '../lib/process.ts';
+import { waitFor } from '../lib/wait.ts';
+import { kubectl, kubectlJson, testbed } from '../testbed/session.ts';
+import { kubectlOnload } from './plugin.ts';
+import { hooksImageOf, realNodeValues } from './real-node.ts';
+import { helmComplaints, history, rollback, uninstall, upgradeInstall } from './release.ts';
+import {
+  applyWorkloads,
+  deleteWorkloads,
+  waitNodesClean,
+  loadedVersions,
+  release,
+  selectedNodes,
+  waitWorkloadsReady,
+  watchInvariants,
+  type Watch,
+} from './scenario.ts';
+import { merge, onloadValues, type Values } from './values.ts';
+import { workloadNamespace } from './workloads.ts';
+
+const ns = 'onload-field';
+const r = release('onload', ns, 3);
+const hooksImage = hooksImageOf(testbed());
+const values = (version: string, extra: Values = {}): Values =>
+  onloadValues(version, merge(realNodeValues(hooksImage), extra));
+// A value the support bundle must never carry out of the cluster (Helm values hold it; sfptpd is
+// not deployed, so nothing renders it).
+const secretMarker = 'bundle-must-not-carry-this';
+const pem = `-----BEGIN PRIVATE KEY-----\n${secretMarker}\n-----END PRIVATE KEY-----\n`;
+const missingImage =
+  'registry.example.com/does-not-exist/onload-module:2.0.0-${KERNEL_FULL_VERSION}';
+
+interface PodJson {
+  metadata: { name: string; uid: string; labels?: Record<string, string> };
+  spec: { nodeName?: string };
+  status: { phase?: string };
+}
+
+async function podsOn(node: string, namespace: string): Promise<Map<string, string>> {
+  const pods = await kubectlJson<{ items: PodJson[] }>([
+    'get',
+    'pods',
+    '-n',
+    namespace,
+    '--field-selector',
+    `spec.nodeName=${node}`,
+  ]);
+  return new Map(pods.items.map((p) => [p.metadata.name, p.metadata.uid]));
+}
+
+async function expectAllOn(version: string): Promise<void> {
+  const versions = await loadedVersions(ns);
+  for (const node of await selectedNodes())
+    expect([node, versions[node]]).toEqual([
+      node,
+      { onload: version, sfc: version, wanted: version },
+    ]);
+}
+
+describe('Field safety (KMM stand-in with the newest KMM API)', () => {
+  let watch: Watch;
+
+  beforeAll(async () => {
+    watch = await watchInvariants({ namespace: ns, maxOutOfService: 1, sfcEnabled: true });
+  });
+
+  afterAll(async () => {
+    await watch.observer.stop();
+  });
+
+  it('1. installs and serves workloads', async () => {
+    const result = await upgradeInstall(r, values('1.0.0', { sfptpd: { config: pem } }));
+    expect(helmComplaints(result.stderr)).toEqual([]);
+    expect(result.code).toBe(0);
+    await expectAllOn('1.0.0');
+    await applyWorkloads();
+    await waitWorkloadsReady();
+  });
+
+  it('2. a cordon for maintenance changes nothing: no eviction, the driver and the device plugin stay; nor does the uncordon', async () => {
+    let node = '';
+    for (const candidate of await selectedNodes())
+      if ((await podsOn(candidate, workloadNamespace)).size > 0) node ||= candidate;
+    expect(node).not.toBe('');
+    const ready = `kmm.node.kubernetes.io/${ns}.onload.ready`;
+    const ours = await podsOn(node, ns);
+    const workloads = await podsOn(node, workloadNamespace);
+    expect([...ours.keys()].some((p) => p.includes('device-plugin'))).toBe(true);
+    await kubectl(['cordon', node]);
+    try {
+      await waitFor(
+        'the cordon taint',
+        async () =>
+          (
+            await kubectlJson<{ spec: { taints?: { key: string }[] } }>(['get', 'node', node])
+          ).spec.taints?.some((t) => t.key === 'node.kubernetes.io/unschedulable') ?? false,
+        { timeoutMs: 30_000, intervalMs: 100 },
+      );
+      // KMM and the DaemonSet controller react within a second; give them five.
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      const labels = (
+        await kubectlJson<{ metadata: { labels: Record<string, string> } }>(['get', 'node', node])
+      ).metadata.labels;
+      expect(ready in labels).toBe(true);
+      expect(await podsOn(node, ns)).toEqual(ours);
+      expect(await podsOn(node, workloadNamespace)).toEqual(workloads);
+    } finally {
+      await kubectl(['uncordon', node]);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(await podsOn(node, ns)).toEqual(ours);
+    expect(await podsOn(node, workloadNamespace)).toEqual(workloads);
+    await watch.observer.settle();
+    expect(watch.checker.evictions.size).toBe(0);
+    expect(watch.checker.violations).toEqual([]);
+  });
+
+  it('2b. kubectl onload as users run it: status, pause and resume, skip, and a support bundle that carries no secret', async () => {
+    const selected = [...(await selectedNodes())].sort();
+    const status = await kubectlOnload(['status', '-n', ns, '-o', 'json']);
+    expect([status.code, status.stderr]).toEqual([0, '']);
+    const doc = JSON.parse(status.stdout) as StatusDocument;
+    expect(doc.name).toBe(r.name);
+    expect(doc.nodes.map((n) => n.name).sort()).toEqual(selected);
+    for (const n of doc.nodes)
+      expect([n.name, n.modules.onload, n.paused]).toEqual([
+        n.name,
+        { desired: '1.0.0', loaded: '1.0.0', ready: true },
+        false,
+      ]);
+    const table = await kubectlOnload(['status', '-n', ns]);
+    expect(table.code).toBe(0);
+    for (const node of selected) expect(table.stdout).toContain(node);
+
+    const annotations = async () =>
+      (
+        await kubectlJson<{ metadata: { annotations?: Record<string, string> } }>([
+          'get',
+          'onload',
+          r.name,
+          '-n',
+          ns,
+        ])
+      ).metadata.annotations ?? {};
+    expect((await kubectlOnload(['pause', '-n', ns])).code).toBe(0);
+    expect((await annotations())[pauseAnnotation]).toBe('true');
+    expect((await kubectlOnload(['resume', '-n', ns])).code).toBe(0);
+    expect(pauseAnnotation in (await annotations())).toBe(false);
+
+    const node = selected[0] ?? '';
+    const nodeLabels = async () =>
+      (await kubectlJson<{ metadata: { labels: Record<string, string> } }>(['get', 'node', node]))
+        .metadata.labels;
+    expect((await kubectlOnload(['skip', node])).code).toBe(0);
+    expect((await nodeLabels())[skipLabel]).toBe('true');
+    expect((await kubectlOnload(['unskip', node])).code).toBe(0);
+    expect(skipLabel in (await nodeLabels())).toBe(false);
+
+    const usage = await kubectlOnload(['status', '-n', ns, '-o', 'xml']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('--output');
+    const missing = await kubectlOnload(['skip', 'no-such-node']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no-such-node');
+
+    // --no-reports: the report pods need a shell image, which the bed's real node does not have
+    // (its only image is the distroless hooks image); the release's nodes here are KWOK's.
+    const dir = await mkdtemp(join(tmpdir(), 'onload-bundle-'));
+    const bundle = await kubectlOnload(
+      ['support-bundle', '-n', ns, '-f', 'bundle.tar.gz', '--no-reports'],
+      dir,
+    );
+    expect([bundle.code, bundle.stdout]).toEqual([0, expect.stringContaining('bundle.tar.gz')]);
+    await run('tar', ['-xzf', 'bundle.tar.gz'], { cwd: dir });
+    const root =
+      (await run('tar', ['-tzf', 'bundle.tar.gz'], { cwd: dir })).stdout.split('/')[0] ?? '';
+    const index = JSON.parse(await readFile(join(dir, root, paths.index), 'utf8')) as {
+      files: { path: string }[];
+      failures: { item: string; reason: string }[];
+    };
+    const files = index.files.map((f) => f.path);
+    const expected = [
+      paths.onload(r.name),
+      paths.module('onload'),
+      paths.module('sfc'),
+      paths.helmRevision(r.name, 1),
+      ...selected.flatMap((n) => [paths.node(n), paths.nodeModulesConfig(n)]),
+    ];
+    expect(expected.filter((f) => !files.includes(f))).toEqual([]);
+    // The labeller runs on the real node: its log is there. The device plugin pods run on KWOK's
+    // nodes, which serve no logs: each such log is listed as not collected, with the reason.
+    const labellerLog = files.find((f) => /^pods\/[^/]*labeller[^/]*\/[^/]*\.log$/.test(f));
+    expect(labellerLog).toBeDefined();
+    expect((await readFile(join(dir, root, labellerLog ?? ''), 'utf8')).length).toBeGreaterThan(0);
+    const devicePluginPods = files.filter((f) =>
+      /^pods\/[^/]*device-plugin[^/]*\/pod\.yaml$/.test(f),
+    );
+    expect(devicePluginPods).toHaveLength(selected.length);
+    for (const pod of devicePluginPods) {
+      const name = pod.split('/')[1] ?? '';
+      const logged =
+        files.some((f) => f.startsWith(`pods/${name}/`) && f.endsWith('.log')) ||
+        index.failures.some((f) => f.item.includes(name));
+      expect([name, logged]).toEqual([name, true]);
+    }
+    const revision = await readFile(join(dir, root, paths.helmRevision(r.name, 1)), 'utf8');
+    expect(revision).toContain('REDACTED');
+    // Nothing anywhere in the bundle carries the secret value, nor any Secret object.
+    const grep = await run('grep', ['-rlE', `${secretMarker}|^kind: Secret$`, root], {
+      cwd: dir,
+      allowFailure: true,
+    });
+    expect([grep.code, grep.stdout]).toEqual([1, '']);
+  });
+
+  it('3. an upgrade to a kernel-module image that does not exist fails before any node is touched, naming the image', async () => {
+    const before = await loadedVersions(ns);
+    const deployed = (await history(r)).at(-1)?.revision ?? 0;
+    const result = await upgradeInstall(
+      r,
+      values('2.0.0', {
+        onload: {
+          kernelMappings: [{ regexp: String.raw`^.*\.x86_64$`, kernelModuleImage: missingImage }],
+        },
+      }),
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('does-not-exist/onload-module:2.0.0');
+    expect(await loadedVersions(ns)).toEqual(before);
+
+    const back = await rollback(r, deployed);
+    expect(helmComplaints(back.stderr)).toEqual([]);
+    expect(back.code).toBe(0);
+    await expectAllOn('1.0.0');
+    await watch.observer.settle();
+    expect(watch.checker.evictions.size).toBe(0);
+    expect(watch.checker.violations).toEqual([]);
+  });
+
+  it('4. uninstalls cleanly', async () => {
+    watch.checker.watchRollout(false);
+    await deleteWorkloads();
+    const result = await uninstall(r);
+    expect(result.code).toBe(0);
+    await waitNodesClean(ns);
+  });
+});

@@ -1,0 +1,87 @@
+// The one DebugPodPort over @kubernetes/client-node, on the hooks' client configuration
+// (credentials, TLS, one connection pool).
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { pooledClientFactory } from '../../hooks/src/kube/connections.ts';
+import { isTransient, KubeError, withRetry } from '../../hooks/src/kube/errors.ts';
+import { podView, type DebugPodPort, type PodView } from './port.ts';
+import { interactiveRetry as retry } from '../retry.ts';
+
+export class ClientNodeDebugPods implements DebugPodPort {
+  private readonly core: CoreV1Api;
+
+  constructor(kc: KubeConfig) {
+    this.core = pooledClientFactory(kc)(CoreV1Api);
+  }
+
+  async createPod(pod: V1Pod, signal: AbortSignal): Promise<void> {
+    const namespace = pod.metadata?.namespace ?? 'default';
+    await this.call(`create pod ${namespace}/${pod.metadata?.name ?? ''}`, signal, false, () =>
+      this.core.createNamespacedPod({ namespace, body: pod }),
+    );
+  }
+
+  async readPod(
+    namespace: string,
+    name: string,
+    signal: AbortSignal,
+  ): Promise<PodView | undefined> {
+    try {
+      const pod = await this.call(`read pod ${namespace}/${name}`, signal, true, () =>
+        this.core.readNamespacedPod({ name, namespace }),
+      );
+      return podView(pod);
+    } catch (e) {
+      if (e instanceof KubeError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  readLog(
+    namespace: string,
+    name: string,
+    container: string,
+    signal: AbortSignal,
+  ): Promise<string> {
+    return this.call(`read the log of pod ${namespace}/${name}`, signal, true, () =>
+      this.core.readNamespacedPodLog({ name, namespace, container }),
+    );
+  }
+
+  async deletePod(namespace: string, name: string): Promise<void> {
+    try {
+      await this.call(`delete pod ${namespace}/${name}`, new AbortController().signal, true, () =>
+        this.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }),
+      );
+    } catch (e) {
+      if (e instanceof KubeError && e.status === 404) return;
+      throw e;
+    }
+  }
+
+  async readConfigMap(
+    namespace: string,
+    name: string,
+  ): Promise<Readonly<Record<string, string>> | undefined> {
+    try {
+      const map = await this.call(
+        `read ConfigMap ${namespace}/${name}`,
+        new AbortController().signal,
+        true,
+        () => this.core.readNamespacedConfigMap({ name, namespace }),
+      );
+      return map.data ?? {};
+    } catch (e) {
+      if (e instanceof KubeError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  private call<T>(
+    what: string,
+    signal: AbortSignal,
+    idempotent: boolean,
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    return withRetry(what, fn, retry, (e) => !signal.aborted && idempotent && isTransient(e));
+  }
+}

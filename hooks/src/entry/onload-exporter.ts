@@ -1,0 +1,3 @@
+import { exporterMain } from '../metrics/main.ts';
+
+await exporterMain();

@@ -1,0 +1,3 @@
+import { runnerMain } from '../metrics/main.ts';
+
+await runnerMain();

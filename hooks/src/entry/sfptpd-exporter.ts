@@ -1,0 +1,3 @@
+import { sfptpdExporterMain } from '../metrics/main.ts';
+
+await sfptpdExporterMain();
