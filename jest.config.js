@@ -1,9 +1,10 @@
-// Three projects: `unit` needs nothing but Node; `cluster` needs the local test bed (started once
+// Four projects: `unit` needs nothing but Node; `cluster` needs the local test bed (started once
 // by its global setup, shared by its suites, stopped by its global teardown); `host` starts and
 // kills its own beds with a real node (root; run before `cluster`, never beside it); `kmm-manager`
 // runs the e2e lifecycle and the KMM contract suite on a bed of its own where the real KMM manager
 // runs (after `cluster`, never beside it: one real node per machine). The contract suite runs in
-// both, so the stand-in is held to what the real manager does.
+// both, so the stand-in is held to what the real manager does, and runs first on its bed
+// (jest-sequencer.js: KMM's event budget per node).
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2024' } }] };
 const common = {
   testEnvironment: 'node',
@@ -13,6 +14,7 @@ const common = {
 };
 
 export default {
+  testSequencer: '<rootDir>/ci/testbed/jest-sequencer.js',
   projects: [
     {
       ...common,

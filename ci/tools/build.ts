@@ -66,11 +66,24 @@ function isBuilt(name: ToolName): boolean {
   return Object.values(tools[name].binaries).every((b) => existsSync(binaryPath(name, b)));
 }
 
+/** Builds in progress in this process: callers asking at once share one build. */
+const building = new Map<ToolName, Promise<string>>();
+
 /** Builds a tool unless its binaries are already cached; returns its bin directory. */
 export async function ensureTool(name: ToolName, progress: Progress): Promise<string> {
+  if (isBuilt(name)) return toolBinDir(name);
+  const pending = building.get(name) ?? buildTool(name, progress);
+  building.set(name, pending);
+  try {
+    return await pending;
+  } finally {
+    building.delete(name);
+  }
+}
+
+async function buildTool(name: ToolName, progress: Progress): Promise<string> {
   const tool: BuiltTool = tools[name];
   const binDir = toolBinDir(name);
-  if (isBuilt(name)) return binDir;
   const label = tool.cacheName ?? tool.dir;
 
   const packages = Object.keys(tool.binaries);

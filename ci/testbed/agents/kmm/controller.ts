@@ -14,6 +14,7 @@ import {
   type ChangeHandler,
   type Clients,
 } from '../kube/client.ts';
+import { eventSpamFilter } from '../kube/event-spam-filter.ts';
 import { WorkQueue } from '../kube/queue.ts';
 import { atLeastVersion, kmmVersionAnnotation, writesVersionReady } from '../faults.ts';
 import type { Logger } from '../log.ts';
@@ -51,6 +52,7 @@ export function startKmm(
   log: Logger,
 ): { onChange: ChangeHandler; stop: () => void } {
   const driveWorker = workerRuntime(clients, caches, options, log);
+  const eventBudget = eventSpamFilter();
   /** When KMM dropped a node's worker label (node/ns/module), and when its requeue comes round. */
   const workerDroppedAt = new Map<string, number>();
   const workerDueAt = new Map<string, number>();
@@ -280,6 +282,13 @@ export function startKmm(
       for (const change of ready) {
         const reason = change.loaded ? 'ModuleLoaded' : 'ModuleUnloaded';
         log.info(reason, { node: nodeName, module: refKey(change.ref), set: change.set });
+        if (!eventBudget.allow('kmm', `Node/${nodeName}`, Date.now())) {
+          log.info('event dropped: over the recorder budget for this node', {
+            node: nodeName,
+            reason,
+          });
+          continue;
+        }
         await recordNodeEvent(clients, node, {
           reason,
           message: `Module ${refKey(change.ref)} ${change.loaded ? 'loaded into' : 'unloaded from'} the kernel`,
