@@ -1,7 +1,7 @@
 // What would break a real cluster, tried on the bed's newest KMM API (the KMM stand-in as KMM
 // >= 2.5, with Module tolerations and the image check): a cordon for maintenance must not become an
-// Onload outage, and an upgrade to a kernel-module image that does not exist must fail before any
-// node is touched. Hook Jobs and labeller run as real containers on the bed's real node.
+// Onload outage, an upgrade to a kernel-module image that does not exist must fail before any
+// node is touched, and a loader change without a new version is refused unless let through. Hook Jobs and labeller run as real containers on the bed's real node.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -244,6 +244,56 @@ describe('Field safety (KMM stand-in with the newest KMM API)', () => {
     expect(back.code).toBe(0);
     await expectAllOn('1.0.0');
     await watch.observer.settle();
+    expect(watch.checker.evictions.size).toBe(0);
+    expect(watch.checker.violations).toEqual([]);
+  });
+
+  it('3b. a loader change that keeps onload.version is refused before anything changes, naming the field and both fixes; upgrade.applyLoaderChangesAtOnce lets it through', async () => {
+    const before = await loadedVersions(ns);
+    const pullPolicy = async (): Promise<string | undefined> =>
+      (
+        await kubectlJson<{ spec: { moduleLoader: { container: { imagePullPolicy?: string } } } }>([
+          'get',
+          'modules.kmm.sigs.x-k8s.io',
+          'onload',
+          '-n',
+          ns,
+        ])
+      ).spec.moduleLoader.container.imagePullPolicy;
+    const change = { onload: { imagePullPolicy: 'Always' } };
+
+    const refused = await upgradeInstall(r, values('1.0.0', change));
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(
+      `KMM Module ${ns}/onload: spec.moduleLoader.container.imagePullPolicy (unset) → "Always"`,
+    );
+    expect(refused.stderr).toContain('Ship the change with a new onload.version');
+    expect(refused.stderr).toContain('upgrade.applyLoaderChangesAtOnce=true');
+    expect(await pullPolicy()).toBeUndefined();
+    expect(await loadedVersions(ns)).toEqual(before);
+
+    // The escape accepts what its message says: KMM may reload every node at once, undrained.
+    watch.checker.watchRollout(false);
+    const accepted = await upgradeInstall(
+      r,
+      values('1.0.0', merge(change, { upgrade: { applyLoaderChangesAtOnce: true } })),
+    );
+    expect(helmComplaints(accepted.stderr)).toEqual([]);
+    expect(accepted.code).toBe(0);
+    expect(await pullPolicy()).toBe('Always');
+    await waitFor(
+      'every selected node back on onload and sfc 1.0.0',
+      async () => {
+        const versions = await loadedVersions(ns);
+        return (await selectedNodes()).every(
+          (n) => versions[n]?.onload === '1.0.0' && versions[n].sfc === '1.0.0',
+        );
+      },
+      { timeoutMs: 120_000 },
+    );
+    await expectAllOn('1.0.0');
+    await watch.observer.settle();
+    watch.checker.watchRollout(true);
     expect(watch.checker.evictions.size).toBe(0);
     expect(watch.checker.violations).toEqual([]);
   });

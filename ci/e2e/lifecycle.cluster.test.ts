@@ -163,7 +163,10 @@ describe(`Helm 3 lifecycle (${kmmLabel()})`, () => {
     expect(helmComplaints(result.stderr)).toEqual([]);
     expect(result.code).toBe(0);
     await expectAllOn('1.0.0');
-    expect((await onloadCr(r)).status?.phase).toBe('Ready');
+    const status = (await onloadCr(r)).status;
+    expect(status?.phase).toBe('Ready');
+    // Only versions some node still runs: 2.0.0 is gone, not counted on.
+    expect(status?.versions).toEqual({ '1.0.0': selected.length });
     await waitWorkloadsReady();
     await expectNoViolations();
   });

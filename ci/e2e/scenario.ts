@@ -188,6 +188,7 @@ export interface OnloadCr {
   status?: {
     phase?: string;
     desiredVersion?: string;
+    versions?: Record<string, number>;
     nodes?: { total?: number; upToDate?: number; failed?: number };
     failedNodes?: { name: string; reason: string; message?: string }[];
     conditions?: { type: string; status: string; reason: string; message: string }[];
