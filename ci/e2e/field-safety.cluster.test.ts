@@ -264,12 +264,13 @@ describe('Field safety (KMM stand-in with the newest KMM API)', () => {
 
     const refused = await upgradeInstall(r, values('1.0.0', change));
     expect(refused.code).not.toBe(0);
-    expect(refused.stderr).toContain(
-      `KMM Module ${ns}/onload: spec.moduleLoader.container.imagePullPolicy (unset) → "Always"`,
-    );
+    for (const module of ['onload', 'sfc'])
+      expect(refused.stderr).toContain(
+        `KMM Module ${ns}/${module}: spec.moduleLoader.container.imagePullPolicy "IfNotPresent" → "Always"`,
+      );
     expect(refused.stderr).toContain('Ship the change with a new onload.version');
     expect(refused.stderr).toContain('upgrade.applyLoaderChangesAtOnce=true');
-    expect(await pullPolicy()).toBeUndefined();
+    expect(await pullPolicy()).toBe('IfNotPresent');
     expect(await loadedVersions(ns)).toEqual(before);
 
     // The escape accepts what its message says: KMM may reload every node at once, undrained.

@@ -12,6 +12,7 @@ import {
   kmmVersionReadyLabel,
   nodeAnnotation,
   pausedLabel,
+  skipLabel,
   stateLabel,
 } from '../src/contract.ts';
 import { selectorKey, TestRelease } from './release.ts';
@@ -99,7 +100,7 @@ describe('hook phases on the test bed', () => {
     );
   });
 
-  it('pre refuses an upgrade whose consumers a budget never lets go, and changes nothing', async () => {
+  it('pre refuses an upgrade whose consumers a budget never lets go, changes nothing, and lets each escape it names through', async () => {
     await consumer('guarded', r.nodes[0] ?? '', { guard: 'never' });
     const pdb = {
       apiVersion: 'policy/v1',
@@ -113,6 +114,22 @@ describe('hook phases on the test bed', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`PodDisruptionBudget ${r.namespace}/never (maxUnavailable 0)`);
     expect((await r.node(r.nodes[0] ?? '')).labels).toEqual(before.labels);
+    expect(result.stdout).toContain('upgrade.eviction.force=true');
+    expect(result.stdout).toContain(`${skipLabel}=true`);
+
+    // Each escape the refusal names is let through.
+    const forced = await r.phase(
+      'pre',
+      await r.values('v2', { upgrade: { eviction: { force: true } } }),
+    );
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain('upgrade.eviction.force deletes them after');
+    await kubectl(['label', 'node', r.nodes[0] ?? '', `${skipLabel}=true`]);
+    try {
+      expect((await r.phase('pre', v2)).code).toBe(0);
+    } finally {
+      await kubectl(['label', 'node', r.nodes[0] ?? '', `${skipLabel}-`]);
+    }
     await kubectl(['delete', 'pdb', 'never', '-n', r.namespace]);
   });
 
@@ -122,6 +139,29 @@ describe('hook phases on the test bed', () => {
     expect(pre.code).toBe(0);
     expect(pre.stdout).toContain('3 keep their version (3 on v1)');
     await r.helm('upgrade', v2);
+    // Less than one node's worst case (the sum of the timeouts) before the Job deadline: post
+    // starts no node and fails naming every node left, so helm upgrade cannot report success.
+    const outOfTime = await r.phase(
+      'post',
+      await r.values('v2', {
+        hooks: { timeoutSeconds: 120 },
+        upgrade: {
+          timeouts: {
+            devicePluginStopSeconds: 30,
+            evictionSeconds: 30,
+            driverReloadSeconds: 30,
+            validationSeconds: 30,
+            installSeconds: 60,
+          },
+        },
+      }),
+    );
+    expect(outOfTime.code).toBe(1);
+    expect(outOfTime.stdout).toContain(`${String(r.nodes.length)} node(s) left:`);
+    for (const n of r.nodes) {
+      expect((await r.node(n)).labels[label(kmmVersionLabel, 'onload')]).toBe('v1');
+      expect(outOfTime.stdout).toContain(`${n} (runs onload v1, wants v2)`);
+    }
     const post = await r.phase('post', v2);
     expect(post.stdout).toMatch(/\[onload v1 → v2\] 3\/3 done/);
     expect(post.code).toBe(0);
