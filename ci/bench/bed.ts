@@ -1,5 +1,5 @@
-// One test bed of N nodes for the bench: start it (audit log for our ServiceAccounts, KMM stand-in
-// with the bench's delays), install Onload A (pre, helm install --no-hooks, post), calibrate the
+// One test bed of N nodes for the bench: start it (audit log for our ServiceAccounts, the KMM
+// stand-in or the real KMM manager, worker pods with the bench's delays), install Onload A (pre, helm install --no-hooks, post), calibrate the
 // bed, start the consumers, then the rollout cases (each to a new version) and the labeller case.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -46,7 +46,12 @@ export async function runBed(
       name: benchNodeName(i + 1),
       solarflare: true,
     })),
-    agents: { loadMs: options.loadMs, unloadMs: options.unloadMs, appDirs: [hookBundlesDir] },
+    agents: {
+      loadMs: options.loadMs,
+      unloadMs: options.unloadMs,
+      appDirs: [hookBundlesDir],
+      kmm: options.kmm,
+    },
     audit: {
       users: [
         serviceAccountUser(releaseNamespace, hooksAccount),
@@ -64,7 +69,10 @@ export async function runBed(
       run(binaryPath('kubernetes', 'kubectl'), ['--kubeconfig', bed.kubeconfig, ...args], {
         ...(input !== undefined ? { input } : {}),
       });
-    await installCrds(bed.kubeconfig, await thirdPartyCrdPaths('newest'));
+    await installCrds(
+      bed.kubeconfig,
+      await thirdPartyCrdPaths(options.kmm === 'manager' ? 'pinned' : 'newest'),
+    );
     await kubectl(['create', 'namespace', releaseNamespace]);
 
     progress(
@@ -85,6 +93,7 @@ export async function runBed(
       node: benchNodeName(1),
       version: firstVersion,
       samples: calibrationSamples,
+      versionReadyLabel: options.kmm === 'stand-in',
       progress,
     });
 

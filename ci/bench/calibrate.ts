@@ -58,6 +58,8 @@ export async function calibrate(options: {
   readonly node: string;
   readonly version: string;
   readonly samples: number;
+  /** Whether KMM writes `.version.ready` (≥ 2.5); without it a load shows as `.ready` back. */
+  readonly versionReadyLabel: boolean;
   readonly progress: (message: string) => void;
 }): Promise<Calibration> {
   const { namespace: ns, node, version } = options;
@@ -95,7 +97,10 @@ export async function calibrate(options: {
       at = await patch({ [onloadLabel]: version });
       const loaded = await nodes.until(
         `KMM to load onload ${version} on ${node}`,
-        () => labels()[kmmVersionReadyLabel(ns, moduleNames.onload)] === version,
+        () =>
+          options.versionReadyLabel
+            ? labels()[kmmVersionReadyLabel(ns, moduleNames.onload)] === version
+            : kmmReadyLabel(ns, moduleNames.onload) in labels(),
         stepTimeoutMs,
       );
       const kmmLoadSeconds = (loaded - at) / 1000;

@@ -38,7 +38,7 @@ export function overheadRatio(wallSeconds: number, minimumSeconds: number): numb
 export interface BedCosts {
   readonly graceSeconds: number;
   readonly devicePluginStopSeconds: number;
-  /** One module's unload and load as the KMM stand-in does them (labels to labels). */
+  /** One module's unload and load as the bed's KMM does them (labels to labels). */
   readonly kmmUnloadSeconds: number;
   readonly kmmLoadSeconds: number;
   readonly devicePluginStartSeconds: number;
@@ -46,7 +46,7 @@ export interface BedCosts {
 }
 
 /**
- * The rollout's floor on this bed: like the minimum, but with the KMM stand-in's measured reload
+ * The rollout's floor on this bed: like the minimum, but with the bed's KMM's measured reload
  * times and the device plugin's stop (the consumers drain while it stops; the reload waits for
  * both). Wall time over this is what our code adds.
  */

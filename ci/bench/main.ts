@@ -35,7 +35,10 @@ const stamp = runStamp(started);
 const logDir = join(benchDir(), stamp);
 const out = options.out ?? join(benchDir(), `${stamp}.json`);
 await mkdir(logDir, { recursive: true });
-await ensureTools(['kubernetes', 'etcd', 'kwok', 'helm3'], progressTo('tools'));
+await ensureTools(
+  ['kubernetes', 'etcd', 'kwok', 'helm3', ...(options.kmm === 'manager' ? (['kmm'] as const) : [])],
+  progressTo('tools'),
+);
 progress('bundling the hook entry points (what the hooks image runs)');
 await buildHooks();
 // The floor under every RSS figure: Node.js with the bundle loaded (it stops at the missing config).
@@ -89,6 +92,6 @@ if (labellers.length > 0) {
 console.log('\nTest bed (measured on one idle node; the minimum uses "device plugin start"):');
 console.log(calibrationTable(beds).join('\n'));
 console.log(
-  `\nmachine: ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB; grace ${options.graceSeconds}s, unload ${options.unloadMs}ms, load ${options.loadMs}ms, 2 modules (sfc, onload) per node; the post bundle alone (loaded, no work) peaks at ${bundleLoadRssMiB?.toFixed(0) ?? '?'} MiB RSS`,
+  `\nKMM: ${options.kmm === 'manager' ? 'the real KMM 2.2 manager' : 'the KMM stand-in (newest API)'}; machine: ${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB; grace ${options.graceSeconds}s, unload ${options.unloadMs}ms, load ${options.loadMs}ms, 2 modules (sfc, onload) per node; the post bundle alone (loaded, no work) peaks at ${bundleLoadRssMiB?.toFixed(0) ?? '?'} MiB RSS`,
 );
 console.log(`results: ${out}\nhook output: ${logDir}`);

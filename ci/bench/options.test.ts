@@ -29,6 +29,8 @@ describe('bench options', () => {
       '/tmp/x.json',
       '--hook-node-options',
       ' --max-old-space-size=96  --max-semi-space-size=2',
+      '--kmm',
+      'manager',
     ]);
     expect(o).toEqual({
       nodes: [10, 100],
@@ -43,6 +45,7 @@ describe('bench options', () => {
       labellerNodes: 0,
       out: '/tmp/x.json',
       hookNodeOptions: ['--max-old-space-size=96', '--max-semi-space-size=2'],
+      kmm: 'manager',
     });
   });
 
@@ -53,6 +56,7 @@ describe('bench options', () => {
     expect(() => parseConcurrency('150%')).toThrow(/1% to 100%/);
     expect(() => parseBenchArgs(['--concurrency', ','])).toThrow(/at least one value/);
     expect(() => parseBenchArgs(['--bogus'])).toThrow(/bogus/);
+    expect(() => parseBenchArgs(['--kmm', '2.2'])).toThrow(/--kmm: "2.2" is neither stand-in/);
   });
 
   it('resolves percentages per node count, at least 1', () => {

@@ -10,7 +10,7 @@ export type Concurrency =
 export interface BenchOptions {
   readonly nodes: readonly number[];
   readonly concurrency: readonly Concurrency[];
-  /** KMM stand-in: how long an Unload / Load worker runs (ms). */
+  /** How long a KMM Unload / Load worker pod runs (ms). */
   readonly unloadMs: number;
   readonly loadMs: number;
   /** terminationGracePeriodSeconds of the sample workload (pods drain for all of it). */
@@ -21,7 +21,11 @@ export interface BenchOptions {
   readonly out?: string;
   /** Extra Node.js options for the measured hook and labeller processes (e.g. a heap limit). */
   readonly hookNodeOptions: readonly string[];
+  /** Which KMM drives the Modules: the bed's stand-in (newest API) or the real KMM 2.2 manager. */
+  readonly kmm: BenchKmm;
 }
+
+export type BenchKmm = 'stand-in' | 'manager';
 
 export const defaultOptions: BenchOptions = {
   nodes: [10, 100, 1000],
@@ -34,11 +38,12 @@ export const defaultOptions: BenchOptions = {
   graceSeconds: 1,
   labellerNodes: 100,
   hookNodeOptions: [],
+  kmm: 'stand-in',
 };
 
 export const usage = `usage: npm run bench -- [--nodes 10,100,1000] [--concurrency 1,10%] [--unload-ms 250]
                         [--load-ms 250] [--grace-seconds 1] [--labeller-nodes 100] [--out file.json]
-                        [--hook-node-options=--max-old-space-size=96]`;
+                        [--hook-node-options=--max-old-space-size=96] [--kmm stand-in|manager]`;
 
 function wholeNumber(flag: string, text: string, min: number): number {
   const n = Number(text.trim());
@@ -79,6 +84,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'labeller-nodes': { type: 'string' },
       out: { type: 'string' },
       'hook-node-options': { type: 'string' },
+      kmm: { type: 'string' },
     },
   });
   const d = defaultOptions;
@@ -107,7 +113,15 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
         : wholeNumber('labeller-nodes', values['labeller-nodes'], 0),
     ...(values.out !== undefined ? { out: values.out } : {}),
     hookNodeOptions: (values['hook-node-options'] ?? '').split(/\s+/).filter((o) => o !== ''),
+    kmm: values.kmm === undefined ? d.kmm : benchKmm(values.kmm),
   };
+}
+
+function benchKmm(text: string): BenchKmm {
+  if (text === 'stand-in' || text === 'manager') return text;
+  throw new Error(
+    `--kmm: "${text}" is neither stand-in (the bed's KMM stand-in) nor manager (the real KMM 2.2 manager)\n${usage}`,
+  );
 }
 
 /** maxParallelUpgrades for `nodes` nodes: a count as given, a percentage rounded down, at least 1. */

@@ -120,8 +120,8 @@ export function calibrationTable(beds: readonly BedResult[]): string[] {
       'bed start',
       'install',
       'device plugin stop',
-      'onload unload (KMM stand-in)',
-      'onload load (KMM stand-in)',
+      'onload unload (KMM)',
+      'onload load (KMM)',
       'device plugin start',
     ],
     beds.map((b) => [

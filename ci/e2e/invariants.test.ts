@@ -5,7 +5,12 @@ import {
   kmmVersionReadyLabel,
   pausedLabel,
 } from '../../hooks/src/contract.ts';
-import { InvariantChecker, type KubeObject, type ObservedObject } from './invariants.ts';
+import {
+  InvariantChecker,
+  settledVersion,
+  type KubeObject,
+  type ObservedObject,
+} from './invariants.ts';
 
 const ns = 'onload-e2e';
 const onloadWanted = kmmVersionLabel(ns, 'onload');
@@ -195,5 +200,13 @@ describe('InvariantChecker', () => {
       'n2: onload wanted=1 loaded=1, expected 2',
       'n2: sfc wanted=1 loaded=∅, expected 2',
     ]);
+  });
+
+  it('reads the settled version from .version.ready, else (KMM 2.2) from .ready and the version label', () => {
+    expect(
+      settledVersion({ [onloadWanted]: '2', [onloadReady]: '', [onloadLoaded]: '1' }, ns, 'onload'),
+    ).toBe('1');
+    expect(settledVersion({ [onloadWanted]: '2', [onloadReady]: '' }, ns, 'onload')).toBe('2');
+    expect(settledVersion({ [onloadWanted]: '2' }, ns, 'onload')).toBeUndefined();
   });
 });

@@ -256,7 +256,7 @@ export class InvariantChecker implements ObservationSink {
       if (!selectedNodes.includes(name)) continue;
       for (const module of modules) {
         const wanted = labels[kmmVersionLabel(namespace, module)];
-        const loaded = labels[kmmVersionReadyLabel(namespace, module)];
+        const loaded = settledVersion(labels, namespace, module);
         if (wanted !== version || loaded !== version) {
           this.fail(
             'labels consistent at the end',
@@ -267,4 +267,20 @@ export class InvariantChecker implements ObservationSink {
       }
     }
   }
+}
+
+/**
+ * The version KMM reports loaded once a rollout settled: `.version.ready` (KMM ≥ 2.5); without it
+ * (KMM 2.2) `.ready` next to the version label is all KMM says.
+ */
+export function settledVersion(
+  labels: Readonly<Record<string, string>>,
+  namespace: string,
+  module: string,
+): string | undefined {
+  const versionReady = labels[kmmVersionReadyLabel(namespace, module)];
+  if (versionReady !== undefined) return versionReady;
+  return kmmReadyLabel(namespace, module) in labels
+    ? labels[kmmVersionLabel(namespace, module)]
+    : undefined;
 }
