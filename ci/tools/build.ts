@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { run } from '../lib/process.ts';
 import { formatSeconds, heartbeat, type Progress } from '../lib/progress.ts';
+import { withBuildLock } from './build-lock.ts';
 import {
   sourceModules,
   tools,
@@ -72,13 +73,30 @@ const building = new Map<ToolName, Promise<string>>();
 /** Builds a tool unless its binaries are already cached; returns its bin directory. */
 export async function ensureTool(name: ToolName, progress: Progress): Promise<string> {
   if (isBuilt(name)) return toolBinDir(name);
-  const pending = building.get(name) ?? buildTool(name, progress);
+  const pending = building.get(name) ?? buildOnThisMachine(name, progress);
   building.set(name, pending);
   try {
     return await pending;
   } finally {
     building.delete(name);
   }
+}
+
+/** Builds the tool unless another process is building it already; then waits for that build. */
+async function buildOnThisMachine(name: ToolName, progress: Progress): Promise<string> {
+  const binDir = toolBinDir(name);
+  await mkdir(dirname(binDir), { recursive: true });
+  await withBuildLock(
+    `${binDir}.lock`,
+    () => isBuilt(name),
+    async () => {
+      if (!isBuilt(name)) await buildTool(name, progress);
+    },
+    (pid) => progress(`waiting for process ${String(pid)}, which is building ${name}`),
+  );
+  if (!isBuilt(name))
+    throw new Error(`${name}: the build this process waited for left no binaries`);
+  return binDir;
 }
 
 async function buildTool(name: ToolName, progress: Progress): Promise<string> {
