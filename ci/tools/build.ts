@@ -92,7 +92,9 @@ async function buildOnThisMachine(name: ToolName, progress: Progress): Promise<s
     async () => {
       if (!isBuilt(name)) await buildTool(name, progress);
     },
-    (pid) => progress(`waiting for process ${String(pid)}, which is building ${name}`),
+    (pid) => {
+      progress(`waiting for process ${String(pid)}, which is building ${name}`);
+    },
   );
   if (!isBuilt(name))
     throw new Error(`${name}: the build this process waited for left no binaries`);
