@@ -1,6 +1,6 @@
 // One build of a tool at a time on this machine. A lock file beside the tool's cache entry names
-// the process building it; any other caller waits for that build instead of starting its own.
-// (An in-process map is not enough: jest gives each test file its own module registry.)
+// the process building it; any other caller, in another process or in the same one (jest gives
+// each test file its own module registry), waits for that build instead of starting its own.
 import { open, readFile, rm, stat } from 'node:fs/promises';
 
 export interface LockDeps {

@@ -67,24 +67,13 @@ function isBuilt(name: ToolName): boolean {
   return Object.values(tools[name].binaries).every((b) => existsSync(binaryPath(name, b)));
 }
 
-/** Builds in progress in this process: callers asking at once share one build. */
-const building = new Map<ToolName, Promise<string>>();
-
-/** Builds a tool unless its binaries are already cached; returns its bin directory. */
+/**
+ * Builds a tool unless its binaries are already cached, or waits for the build another process
+ * (or another caller in this one) has under way; returns its bin directory.
+ */
 export async function ensureTool(name: ToolName, progress: Progress): Promise<string> {
-  if (isBuilt(name)) return toolBinDir(name);
-  const pending = building.get(name) ?? buildOnThisMachine(name, progress);
-  building.set(name, pending);
-  try {
-    return await pending;
-  } finally {
-    building.delete(name);
-  }
-}
-
-/** Builds the tool unless another process is building it already; then waits for that build. */
-async function buildOnThisMachine(name: ToolName, progress: Progress): Promise<string> {
   const binDir = toolBinDir(name);
+  if (isBuilt(name)) return binDir;
   await mkdir(dirname(binDir), { recursive: true });
   await withBuildLock(
     `${binDir}.lock`,
