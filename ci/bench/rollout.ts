@@ -122,6 +122,7 @@ export async function runRolloutCase(
     namespace: releaseNamespace,
     maxOutOfService: concurrency,
     sfcEnabled: ctx.modules > 1,
+    kmmWritesVersionReady: options.kmm === 'stand-in',
   });
   const outages = new OutageRecorder(releaseNamespace);
   const observer = new ClusterObserver(release.kubeconfig, checker, outages);

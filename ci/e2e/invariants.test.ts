@@ -5,9 +5,10 @@ import {
   kmmVersionReadyLabel,
   pausedLabel,
 } from '../../hooks/src/contract.ts';
+import { workerVersionLabel } from '../testbed/agents/kmm/labels.ts';
 import {
   InvariantChecker,
-  settledVersion,
+  kmmLoadedVersion,
   type KubeObject,
   type ObservedObject,
 } from './invariants.ts';
@@ -202,11 +203,29 @@ describe('InvariantChecker', () => {
     ]);
   });
 
-  it('reads the settled version from .version.ready, else (KMM 2.2) from .ready and the version label', () => {
+  it("reads the loaded version from .version.ready, else (KMM 2.2) from .ready and KMM's worker label", () => {
+    const worker = workerVersionLabel(ns, 'onload');
     expect(
-      settledVersion({ [onloadWanted]: '2', [onloadReady]: '', [onloadLoaded]: '1' }, ns, 'onload'),
+      kmmLoadedVersion(
+        { [onloadWanted]: '2', [onloadReady]: '', [onloadLoaded]: '1' },
+        ns,
+        'onload',
+        true,
+      ),
     ).toBe('1');
-    expect(settledVersion({ [onloadWanted]: '2', [onloadReady]: '' }, ns, 'onload')).toBe('2');
-    expect(settledVersion({ [onloadWanted]: '2' }, ns, 'onload')).toBeUndefined();
+    expect(
+      kmmLoadedVersion({ [onloadWanted]: '2', [onloadReady]: '' }, ns, 'onload', true),
+    ).toBeUndefined();
+    expect(
+      kmmLoadedVersion(
+        { [onloadWanted]: '2', [onloadReady]: '', [worker]: '2' },
+        ns,
+        'onload',
+        false,
+      ),
+    ).toBe('2');
+    expect(
+      kmmLoadedVersion({ [onloadWanted]: '2', [worker]: '2' }, ns, 'onload', false),
+    ).toBeUndefined();
   });
 });

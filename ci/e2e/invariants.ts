@@ -10,6 +10,7 @@ import {
   pausedLabel,
   userlandVersionLabel,
 } from '../../hooks/src/contract.ts';
+import { workerVersionLabel } from '../testbed/agents/kmm/labels.ts';
 
 export interface ObservedObject {
   readonly kind: 'Node' | 'Pod';
@@ -54,6 +55,8 @@ export interface InvariantPolicy {
   /** Most nodes that may be paused (out of service) at once. */
   readonly maxOutOfService: number;
   readonly sfcEnabled: boolean;
+  /** Whether the KMM under test writes `.version.ready` (>= 2.5); default true. */
+  readonly kmmWritesVersionReady?: boolean;
 }
 
 export interface Violation {
@@ -256,7 +259,12 @@ export class InvariantChecker implements ObservationSink {
       if (!selectedNodes.includes(name)) continue;
       for (const module of modules) {
         const wanted = labels[kmmVersionLabel(namespace, module)];
-        const loaded = settledVersion(labels, namespace, module);
+        const loaded = kmmLoadedVersion(
+          labels,
+          namespace,
+          module,
+          this.policy.kmmWritesVersionReady ?? true,
+        );
         if (wanted !== version || loaded !== version) {
           this.fail(
             'labels consistent at the end',
@@ -270,17 +278,19 @@ export class InvariantChecker implements ObservationSink {
 }
 
 /**
- * The version KMM reports loaded once a rollout settled: `.version.ready` (KMM ≥ 2.5); without it
- * (KMM 2.2) `.ready` next to the version label is all KMM says.
+ * The version of `module` KMM has loaded on a node: `.version.ready` where KMM writes it (>= 2.5);
+ * before that, while `.ready` is on, KMM's own worker label (the version its loaded NMC entry was
+ * written for).
  */
-export function settledVersion(
+export function kmmLoadedVersion(
   labels: Readonly<Record<string, string>>,
   namespace: string,
   module: string,
+  kmmWritesVersionReady: boolean,
 ): string | undefined {
   const versionReady = labels[kmmVersionReadyLabel(namespace, module)];
-  if (versionReady !== undefined) return versionReady;
+  if (versionReady || kmmWritesVersionReady) return versionReady;
   return kmmReadyLabel(namespace, module) in labels
-    ? labels[kmmVersionLabel(namespace, module)]
+    ? labels[workerVersionLabel(namespace, module)]
     : undefined;
 }

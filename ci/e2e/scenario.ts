@@ -14,7 +14,7 @@ import { waitFor } from '../lib/wait.ts';
 import { solarflareLabel } from '../testbed/nodes.ts';
 import { writesVersionReady } from '../testbed/agents/faults.ts';
 import { kubectl, kubectlJson, kmmUnderTest, testbed } from '../testbed/session.ts';
-import { InvariantChecker, type InvariantPolicy } from './invariants.ts';
+import { InvariantChecker, kmmLoadedVersion, type InvariantPolicy } from './invariants.ts';
 import { ClusterObserver } from './observer.ts';
 import type { Release } from './release.ts';
 import { sampleWorkloads, workloadNamespace } from './workloads.ts';
@@ -43,20 +43,12 @@ export function release(name: string, namespace: string, helm: 3 | 4 = 3): Relea
   return { name, namespace, helm, kubeconfig: testbed().kubeconfig };
 }
 
-/**
- * The version of `module` KMM has loaded on a node: `.version.ready` (KMM >= 2.5); before that,
- * while `.ready` is on, KMM's own worker label (the version its loaded NMC entry was written for).
- */
 function loadedVersion(
   labels: Readonly<Record<string, string>>,
   namespace: string,
   module: string,
 ): string | undefined {
-  const versionReady = labels[kmmVersionReadyLabel(namespace, module)];
-  if (versionReady || writesVersionReady(kmmUnderTest().version)) return versionReady;
-  return kmmReadyLabel(namespace, module) in labels
-    ? labels[`beta.kmm.node.kubernetes.io/version-worker-pod.${namespace}.${module}`]
-    : undefined;
+  return kmmLoadedVersion(labels, namespace, module, writesVersionReady(kmmUnderTest().version));
 }
 
 /** Per node: which onload and sfc versions are wanted and loaded. */
