@@ -5,18 +5,32 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { readFileSync } from 'node:fs';
 import type { ClusterState } from '../testbed/cluster.ts';
-import { realNodeName, realNodeScheduling } from '../testbed/realnode/config.ts';
+import {
+  realNodeName,
+  realNodeScheduling,
+  realNodeSlot,
+  realNodeSlots,
+} from '../testbed/realnode/config.ts';
 import type { ImportedImage } from '../testbed/realnode/start.ts';
 import type { Values } from './values.ts';
 
 /** The hooks image imported into the real node (its reference names onload-hooks). */
-export function hooksImageOf(state: ClusterState): ImportedImage {
-  const image = state.realNode?.images.find((i) => i.reference.includes('/onload-hooks:'));
+function importedImageOf(state: ClusterState, repository: string, what: string): ImportedImage {
+  const image = state.realNode?.images.find((i) => i.reference.includes(`/${repository}:`));
   if (!image)
     throw new Error(
-      'the test bed has no real node with the hooks image imported (jest-global-setup starts one)',
+      `the test bed has no real node with ${what} imported (jest-global-setup starts one)`,
     );
   return image;
+}
+
+export function hooksImageOf(state: ClusterState): ImportedImage {
+  return importedImageOf(state, 'onload-hooks', 'the hooks image');
+}
+
+/** The troubleshooting fixture image (ci/image/fixture-image.ts) on the `cluster` bed's real node. */
+export function troubleshootingImageOf(state: ClusterState): ImportedImage {
+  return importedImageOf(state, 'troubleshooting-fixture', 'the troubleshooting fixture image');
 }
 
 /** Chart values that run the hook Jobs and the labeller on the real node from `image`. */
@@ -52,14 +66,16 @@ export interface SeenPod {
 
 /** Peak memory the kernel charged to a pod's cgroup on the real node (cgroup v1 memory). */
 export function podCgroupPeakBytes(uid: string): number {
-  for (const qos of ['burstable/', 'besteffort/', '']) {
-    try {
-      const file = `/sys/fs/cgroup/memory/kubepods/${qos}pod${uid}/memory.max_usage_in_bytes`;
-      return Number(readFileSync(file, 'utf8').trim());
-    } catch {
-      // not this QoS class, or gone
+  for (let slot = 0; slot < realNodeSlots; slot++)
+    for (const qos of ['burstable/', 'besteffort/', '']) {
+      try {
+        const pod = `${realNodeSlot(slot).cgroupRoot}/kubepods/${qos}pod${uid}`;
+        const file = `/sys/fs/cgroup/memory${pod}/memory.max_usage_in_bytes`;
+        return Number(readFileSync(file, 'utf8').trim());
+      } catch {
+        // not this slot or QoS class, or gone
+      }
     }
-  }
   return 0;
 }
 

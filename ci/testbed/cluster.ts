@@ -30,7 +30,7 @@ import { defaultNodeOptions, fakeNode, type FakeNodeOptions } from './nodes.ts';
 import { installCrds } from './crds.ts';
 import { createPki } from './pki.ts';
 import { freePorts } from './ports.ts';
-import { sweepDeadRealNode } from './realnode/sweep.ts';
+import { sweepDeadRealNodes } from './realnode/sweep.ts';
 import {
   prepareRealNode,
   startRealNode,
@@ -114,7 +114,7 @@ export async function startCluster(options: StartOptions): Promise<ClusterState>
   const started = Date.now();
   await ensureTools(['kubernetes', 'etcd', 'kwok'], progress);
   await ensureDebianPackages(['openssl'], "the test bed's PKI", progress);
-  await sweepDeadRealNode(progress);
+  await sweepDeadRealNodes(progress);
   if (options.realNode) await prepareRealNode(progress);
   const stateDir = await mkdtemp(join(tmpdir(), 'onload-testbed-'));
   if (options.ownerPid !== undefined) {

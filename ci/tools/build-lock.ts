@@ -67,3 +67,12 @@ export async function withBuildLock(
     if (done()) return;
   }
 }
+
+/** Runs `action` while no other process (or caller) runs one under the same lock file. */
+export async function withLock(
+  lockPath: string,
+  action: () => Promise<void>,
+  onWait: (holderPid: number) => void = () => undefined,
+): Promise<void> {
+  await withBuildLock(lockPath, () => false, action, onWait);
+}

@@ -12,9 +12,33 @@ export const realNodeScheduling = {
   tolerations: [{ key: realNodeTaint.key, operator: 'Exists', effect: realNodeTaint.effect }],
 };
 
-export const bridgeName = 'onload-tb0';
-export const podSubnet = '10.244.0.0/24';
-export const bridgeAddress = '10.244.0.1';
+/**
+ * A machine runs at most this many real nodes at once (one per test bed), each in its own slot:
+ * its own bridge and pod subnet, and its own cgroup root, so neither kubelet sees the other's
+ * pods as orphans to clean up.
+ */
+export const realNodeSlots = 2;
+
+export interface RealNodeSlot {
+  readonly index: number;
+  readonly bridgeName: string;
+  readonly podSubnet: string;
+  readonly bridgeAddress: string;
+  /** The kubelet's `cgroupRoot`: its `kubepods` tree lives under it in every hierarchy. */
+  readonly cgroupRoot: string;
+}
+
+export function realNodeSlot(index: number): RealNodeSlot {
+  if (!Number.isInteger(index) || index < 0 || index >= realNodeSlots)
+    throw new Error(`real node slot ${index} does not exist (0 to ${realNodeSlots - 1})`);
+  return {
+    index,
+    bridgeName: `onload-tb${index}`,
+    podSubnet: `10.244.${index}.0/24`,
+    bridgeAddress: `10.244.${index}.1`,
+    cgroupRoot: `/onload-testbed-${index}`,
+  };
+}
 /** The kubernetes Service's ClusterIP (first address of the bed's Service range). */
 export const kubernetesServiceIp = '10.96.0.1';
 export const sandboxImage = 'localhost/onload/pause:3.10';
@@ -101,14 +125,14 @@ export function containerdConfig(p: RealNodePaths, cniBinDir: string): string {
  * A bridge the bed creates itself (no gateway, no masquerading): pods get an address on it and
  * a route only to the Service range, so the only traffic that leaves a pod is to the API server.
  */
-export function cniConfig(p: RealNodePaths): Record<string, unknown> {
+export function cniConfig(p: RealNodePaths, slot: RealNodeSlot): Record<string, unknown> {
   return {
     cniVersion: '0.4.0',
     name: 'onload-testbed',
     plugins: [
       {
         type: 'bridge',
-        bridge: bridgeName,
+        bridge: slot.bridgeName,
         isGateway: false,
         isDefaultGateway: false,
         ipMasq: false,
@@ -116,8 +140,8 @@ export function cniConfig(p: RealNodePaths): Record<string, unknown> {
         ipam: {
           type: 'host-local',
           dataDir: p.cniDataDir,
-          ranges: [[{ subnet: podSubnet, gateway: bridgeAddress }]],
-          routes: [{ dst: '10.96.0.0/16', gw: bridgeAddress }],
+          ranges: [[{ subnet: slot.podSubnet, gateway: slot.bridgeAddress }]],
+          routes: [{ dst: '10.96.0.0/16', gw: slot.bridgeAddress }],
         },
       },
       { type: 'loopback' },
@@ -130,6 +154,7 @@ export interface KubeletSettings {
   readonly port: number;
   readonly healthzPort: number;
   readonly caCert: string;
+  readonly cgroupRoot: string;
 }
 
 /** KubeletConfiguration for this VM: cgroup v1 allowed, cgroupfs, swap tolerated, no image GC. */
@@ -145,6 +170,7 @@ export function kubeletConfig(p: RealNodePaths, s: KubeletSettings): string {
     failCgroupV1: false,
     failSwapOn: false,
     cgroupDriver: 'cgroupfs',
+    cgroupRoot: s.cgroupRoot,
     containerRuntimeEndpoint: `unix://${p.containerdSocket}`,
     podLogsDir: p.podLogs,
     authentication: {

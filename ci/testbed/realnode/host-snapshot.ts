@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run } from '../../lib/process.ts';
-import { bridgeName } from './config.ts';
+import { realNodeSlot, realNodeSlots } from './config.ts';
 import {
   hostPathsTheNodeMayCreate,
   hostRecordPath,
@@ -15,9 +15,12 @@ import {
 import { cgroupMounts, chainsIn } from './host-state.ts';
 
 export interface HostSnapshot {
-  readonly hostRecord: boolean;
-  readonly bridge: boolean;
-  readonly kubepodsCgroups: readonly string[];
+  /** Slots with a host record. */
+  readonly hostRecords: readonly number[];
+  /** Bridges of the real-node slots that exist. */
+  readonly bridges: readonly string[];
+  /** The slots' cgroup roots that exist, in every hierarchy. */
+  readonly nodeCgroups: readonly string[];
   readonly kubeChains: readonly string[];
   readonly natRulesForBridge: readonly string[];
   readonly sysctls: Readonly<Record<string, string>>;
@@ -36,6 +39,8 @@ async function runtimeProcesses(): Promise<string[]> {
   return found;
 }
 
+const slots = Array.from({ length: realNodeSlots }, (_, i) => realNodeSlot(i));
+
 export async function hostSnapshot(): Promise<HostSnapshot> {
   const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
   const kubeChains: string[] = [];
@@ -49,13 +54,15 @@ export async function hostSnapshot(): Promise<HostSnapshot> {
   for (const key of kubeletSysctls)
     sysctls[key] = (await readFile(join('/proc/sys', ...key.split('.')), 'utf8')).trim();
   return {
-    hostRecord: existsSync(hostRecordPath),
-    bridge: existsSync(`/sys/class/net/${bridgeName}`),
-    kubepodsCgroups: cgroupMounts(mountinfo)
-      .map((m) => join(m, 'kubepods'))
+    hostRecords: slots.filter((s) => existsSync(hostRecordPath(s.index))).map((s) => s.index),
+    bridges: slots.map((s) => s.bridgeName).filter((b) => existsSync(`/sys/class/net/${b}`)),
+    nodeCgroups: cgroupMounts(mountinfo)
+      .flatMap((m) => [join(m, 'kubepods'), ...slots.map((s) => join(m, s.cgroupRoot))])
       .filter((d) => existsSync(d)),
     kubeChains,
-    natRulesForBridge: nat.stdout.split('\n').filter((l) => l.includes(bridgeName)),
+    natRulesForBridge: nat.stdout
+      .split('\n')
+      .filter((l) => slots.some((s) => l.includes(`-i ${s.bridgeName} `))),
     sysctls,
     realNodeMounts: mountinfo
       .split('\n')

@@ -1,16 +1,21 @@
 // A bed with a real node that is killed mid-run leaves no host state behind: neither when its
-// watchdog cleans up, nor when the watchdog dies too and the next `up` sweeps (sweep.ts).
+// watchdog cleans up, nor when the watchdog dies too and the next `up` sweeps (sweep.ts). Two
+// beds' real nodes run side by side; killing one leaves the other's node and pods alone, and the
+// last one to go restores the state they share.
 import { describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { run } from '../../lib/process.ts';
 import { progressTo } from '../../lib/progress.ts';
 import { waitFor } from '../../lib/wait.ts';
+import { binaryPath } from '../../tools/build.ts';
 import { startCluster } from '../cluster.ts';
 import { isAlive, recordedPids } from '../supervisor.ts';
+import { realNodeSlot } from './config.ts';
 import { hostSnapshot } from './host-snapshot.ts';
-import { sweepDeadRealNode } from './sweep.ts';
+import { sweepDeadRealNodes } from './sweep.ts';
 
 const fixture = join(import.meta.dirname, 'hold-bed.ts');
 
@@ -40,6 +45,23 @@ async function watchdogPids(stateDir: string): Promise<number[]> {
   return pids;
 }
 
+async function heldPodPhase(stateDir: string): Promise<string> {
+  const { stdout } = await run(
+    binaryPath('kubernetes', 'kubectl'),
+    [
+      '--kubeconfig',
+      join(stateDir, 'admin.kubeconfig'),
+      'get',
+      'pod',
+      'held',
+      '-o',
+      'jsonpath={.status.phase}',
+    ],
+    { allowFailure: true },
+  );
+  return stdout;
+}
+
 function kill(pid: number): void {
   try {
     process.kill(pid, 'SIGKILL');
@@ -49,22 +71,37 @@ function kill(pid: number): void {
 }
 
 describe('a killed bed with a real node', () => {
-  it('is cleaned up by its watchdog', async () => {
+  it('is cleaned up by its watchdog, leaving a second bed’s real node running', async () => {
     const before = await hostSnapshot();
-    const { child, stateDir } = await holdBed();
+    const [first, second] = await Promise.all([holdBed(), holdBed()]);
     const running = await hostSnapshot();
-    expect(running.bridge).toBe(true);
-    expect(running.kubepodsCgroups.length).toBeGreaterThan(0);
+    expect(running.bridges).toEqual([realNodeSlot(0).bridgeName, realNodeSlot(1).bridgeName]);
+    expect(running.hostRecords).toEqual([0, 1]);
+    expect(running.nodeCgroups.length).toBeGreaterThan(0);
     expect(running.runtimeProcesses.length).toBeGreaterThan(0);
     await expect(
-      startCluster({ nodes: 1, realNode: {}, progress: progressTo('second bed') }),
-    ).rejects.toThrow(`a real node already runs on this machine (test bed ${stateDir})`);
+      startCluster({ nodes: 1, realNode: {}, progress: progressTo('third bed') }),
+    ).rejects.toThrow('2 real nodes already run on this machine');
 
-    child.kill('SIGKILL');
-    await waitFor('the watchdog to remove the bed', () => Promise.resolve(!existsSync(stateDir)), {
-      timeoutMs: 90_000,
-      intervalMs: 500,
-    });
+    first.child.kill('SIGKILL');
+    await waitFor(
+      'the watchdog to remove the first bed',
+      () => Promise.resolve(!existsSync(first.stateDir)),
+      { timeoutMs: 90_000, intervalMs: 500 },
+    );
+    const one = await hostSnapshot();
+    expect(one.hostRecords).toHaveLength(1);
+    expect(one.bridges).toHaveLength(1);
+    expect(one.kubeChains).toEqual(running.kubeChains);
+    expect(one.sysctls).toEqual(running.sysctls);
+    expect(await heldPodPhase(second.stateDir)).toBe('Running');
+
+    second.child.kill('SIGKILL');
+    await waitFor(
+      'the watchdog to remove the second bed',
+      () => Promise.resolve(!existsSync(second.stateDir)),
+      { timeoutMs: 90_000, intervalMs: 500 },
+    );
     expect(await hostSnapshot()).toEqual(before);
   });
 
@@ -80,9 +117,9 @@ describe('a killed bed with a real node', () => {
       () => Promise.resolve(!recordedPids(stateDir).some(isAlive)),
       { timeoutMs: 30_000, intervalMs: 200 },
     );
-    expect((await hostSnapshot()).bridge).toBe(true);
+    expect((await hostSnapshot()).bridges).toHaveLength(1);
 
-    await sweepDeadRealNode(progressTo('sweep'));
+    await sweepDeadRealNodes(progressTo('sweep'));
     expect(await hostSnapshot()).toEqual(before);
     await rm(stateDir, { recursive: true, force: true });
   });

@@ -1,8 +1,8 @@
-// Starts the test bed's real node: containerd + runc with the pause image and the given images
-// imported, a CNI bridge whose pods reach the API server through a DNAT of the kubernetes Service
-// IP on that bridge only, and a kubelet registered as `testbed-real-1` (tainted, so only pods
-// that ask for it land there). Host changes are recorded first (host-record.ts) and undone by
-// teardown.ts.
+// Starts the test bed's real node in a free slot of this machine: containerd + runc with the pause
+// image and the given images imported, the slot's CNI bridge whose pods reach the API server
+// through a DNAT of the kubernetes Service IP on that bridge only, the slot's cgroup root, and a
+// kubelet registered as `testbed-real-1` (tainted, so only pods that ask for it land there). Host
+// changes are recorded first (host-record.ts) and undone by teardown.ts.
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,31 +15,34 @@ import { createClientCert, type Pki } from '../pki.ts';
 import { freePorts } from '../ports.ts';
 import { isAlive, startProcess, tailOfLog } from '../supervisor.ts';
 import {
-  bridgeAddress,
-  bridgeName,
   cniConfig,
   containerdConfig,
   containerdNamespace,
   kubeletConfig,
   kubernetesServiceIp,
-  podSubnet,
   realNodeName,
   realNodePaths,
+  realNodeSlot,
+  realNodeSlots,
   type RealNodePaths,
+  type RealNodeSlot,
 } from './config.ts';
 import {
+  claimHostRecord,
   hostPathsTheNodeMayCreate,
+  hostRecordOf,
   iptablesCommands,
   iptablesTables,
   kubeletSysctls,
-  readHostRecord,
+  withSharedHostState,
   writeHostRecord,
   type HostRecord,
+  type SharedHostBaseline,
 } from './host-record.ts';
-import { chainsIn } from './host-state.ts';
+import { cgroupMounts, chainsIn } from './host-state.ts';
 import { ensurePauseImage } from './pause-image.ts';
 import { checkRealNodePrerequisites, cniBinDir } from './prerequisites.ts';
-import { sweepDeadRealNode } from './sweep.ts';
+import { sweepDeadRealNodes } from './sweep.ts';
 import { tearDownRealNode } from './teardown.ts';
 
 export interface RealNodeOptions {
@@ -72,23 +75,21 @@ export interface RealNodeContext {
 
 const runtimePath = `/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:${process.env.PATH ?? ''}`;
 
-/**
- * Makes sure this machine runs no other real node: one left by a stopped bed is torn down, a live
- * one is an error (two kubelets would share /kubepods and the bridge).
- */
+/** Tears down real nodes left by stopped beds; fails when every slot is held by a live bed. */
 async function claimMachine(progress: Progress): Promise<void> {
-  const live = await sweepDeadRealNode(progress);
-  if (live)
-    throw new Error(
-      `a real node already runs on this machine (test bed ${live.stateDir}); only one real node per machine: stop that bed, or start this one without a real node`,
-    );
+  const live = await sweepDeadRealNodes(progress);
+  if (live.length >= realNodeSlots) throw new Error(everySlotTaken(live));
+}
+
+function everySlotTaken(live: readonly HostRecord[]): string {
+  return `${live.length} real nodes already run on this machine (test beds ${live.map((r) => r.stateDir).join(', ')}); at most ${realNodeSlots} at once: stop one of those beds, or start this one without a real node`;
 }
 
 async function readSysctl(key: string): Promise<string> {
   return (await readFile(join('/proc/sys', ...key.split('.')), 'utf8')).trim();
 }
 
-async function baseline(ctx: RealNodeContext, paths: RealNodePaths): Promise<HostRecord> {
+async function hostBaseline(): Promise<SharedHostBaseline> {
   const sysctls: Record<string, string> = {};
   for (const key of kubeletSysctls) sysctls[key] = await readSysctl(key);
   const chainsBefore: Record<string, string[]> = {};
@@ -98,15 +99,28 @@ async function baseline(ctx: RealNodeContext, paths: RealNodePaths): Promise<Hos
       chainsBefore[`${command} ${table}`] = code === 0 ? chainsIn(stdout, 'KUBE-') : [];
     }
   return {
-    stateDir: ctx.stateDir,
-    containerdSocket: paths.containerdSocket,
     sysctls,
     chainsBefore,
     pathsCreated: hostPathsTheNodeMayCreate.filter((p) => !existsSync(p)),
+  };
+}
+
+function nodeRecord(
+  ctx: RealNodeContext,
+  paths: RealNodePaths,
+  slot: RealNodeSlot,
+  shared: SharedHostBaseline,
+): HostRecord {
+  return {
+    ...shared,
+    stateDir: ctx.stateDir,
+    slot: slot.index,
+    cgroupRoot: slot.cgroupRoot,
+    containerdSocket: paths.containerdSocket,
     dnatRule: [
       'PREROUTING',
       '-i',
-      bridgeName,
+      slot.bridgeName,
       '-d',
       `${kubernetesServiceIp}/32`,
       '-p',
@@ -124,33 +138,52 @@ async function baseline(ctx: RealNodeContext, paths: RealNodePaths): Promise<Hos
       '--to-destination',
       `127.0.0.1:${ctx.apiserverPort}`,
     ],
-    bridge: bridgeName,
+    bridge: slot.bridgeName,
     pids: {},
   };
 }
 
-async function setUpNetwork(record: HostRecord, paths: RealNodePaths): Promise<void> {
-  if (existsSync(`/sys/class/net/${bridgeName}`))
+async function setUpNetwork(
+  record: HostRecord,
+  paths: RealNodePaths,
+  slot: RealNodeSlot,
+): Promise<void> {
+  const bridge = slot.bridgeName;
+  if (existsSync(`/sys/class/net/${bridge}`))
     throw new Error(
-      `network interface ${bridgeName} exists already; remove it: ip link delete ${bridgeName}`,
+      `network interface ${bridge} exists already; remove it: ip link delete ${bridge}`,
     );
-  await run('ip', ['link', 'add', bridgeName, 'type', 'bridge']);
+  await run('ip', ['link', 'add', bridge, 'type', 'bridge']);
   await run('ip', [
     'addr',
     'add',
-    `${bridgeAddress}/${podSubnet.split('/')[1] ?? '24'}`,
+    `${slot.bridgeAddress}/${slot.podSubnet.split('/')[1] ?? '24'}`,
     'dev',
-    bridgeName,
+    bridge,
   ]);
-  await run('ip', ['link', 'set', bridgeName, 'up']);
+  await run('ip', ['link', 'set', bridge, 'up']);
   // Lets the DNAT below send pods' packets to the loopback API server (this bridge only).
-  await writeFile(`/proc/sys/net/ipv4/conf/${bridgeName}/route_localnet`, '1');
+  await writeFile(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, '1');
   await run('iptables', ['-t', 'nat', '-A', ...record.dnatRule]);
   await mkdir(paths.cniConfDir, { recursive: true });
   await writeFile(
     join(paths.cniConfDir, '10-onload-testbed.conflist'),
-    JSON.stringify(cniConfig(paths), null, 2),
+    JSON.stringify(cniConfig(paths, slot), null, 2),
   );
+}
+
+/**
+ * The kubelet's cgroup root in every hierarchy (it refuses to start without one); the cpuset
+ * hierarchy's new cgroup gets the root's CPUs and memory nodes, as a task cannot join it otherwise.
+ */
+async function createCgroupRoot(cgroupRoot: string): Promise<void> {
+  for (const mount of cgroupMounts(await readFile('/proc/self/mountinfo', 'utf8'))) {
+    const dir = join(mount, cgroupRoot);
+    await mkdir(dir, { recursive: true });
+    for (const file of ['cpuset.cpus', 'cpuset.mems'])
+      if (existsSync(join(mount, file)) && !(await readFile(join(dir, file), 'utf8')).trim())
+        await writeFile(join(dir, file), await readFile(join(mount, file), 'utf8'));
+  }
 }
 
 function ctr(paths: RealNodePaths, args: readonly string[]) {
@@ -219,6 +252,7 @@ async function startContainerd(ctx: RealNodeContext, paths: RealNodePaths): Prom
 async function startKubelet(
   ctx: RealNodeContext,
   paths: RealNodePaths,
+  cgroupRoot: string,
   progress: Progress,
 ): Promise<number> {
   const [port = 0, healthzPort = 0] = await freePorts(2);
@@ -237,7 +271,13 @@ async function startKubelet(
   );
   await writeFile(
     paths.kubeletConfig,
-    kubeletConfig(paths, { nodeIp: ctx.nodeIp, port, healthzPort, caCert: ctx.pki.caCert }),
+    kubeletConfig(paths, {
+      nodeIp: ctx.nodeIp,
+      port,
+      healthzPort,
+      caCert: ctx.pki.caCert,
+      cgroupRoot,
+    }),
   );
   await mkdir(paths.kubeletRoot, { recursive: true });
   progress(`starting kubelet ${realNodeName} (node IP ${ctx.nodeIp}, port ${port})`);
@@ -259,8 +299,8 @@ async function startKubelet(
 
 /**
  * What a real node needs before a bed starts (so a machine that cannot run one fails before the
- * control plane is up): prerequisites, the kubelet, the pause image, no live real node. Returns
- * the pause image archive.
+ * control plane is up): prerequisites, the kubelet, the pause image, a slot no live bed holds.
+ * Returns the pause image archive.
  */
 export async function prepareRealNode(progress: Progress): Promise<string> {
   await checkRealNodePrerequisites(progress);
@@ -278,11 +318,22 @@ export async function startRealNode(
   const pauseArchive = await prepareRealNode(progress);
   await claimMachine(progress);
   const paths = realNodePaths(ctx.stateDir);
-  let record = await baseline(ctx, paths);
-  await writeHostRecord(record);
+  let claimed: HostRecord | undefined;
+  await withSharedHostState(async () => {
+    claimed = await claimHostRecord(
+      (index, shared) => nodeRecord(ctx, paths, realNodeSlot(index), shared),
+      hostBaseline,
+    );
+  });
+  if (!claimed) throw new Error(everySlotTaken(await sweepDeadRealNodes(progress)));
+  let record: HostRecord = claimed;
+  const slot = realNodeSlot(record.slot);
 
-  progress(`real node: bridge ${bridgeName} (${podSubnet}), containerd, kubelet`);
-  await setUpNetwork(record, paths);
+  progress(
+    `real node (slot ${slot.index}): bridge ${slot.bridgeName} (${slot.podSubnet}), cgroup root ${slot.cgroupRoot}, containerd, kubelet`,
+  );
+  await setUpNetwork(record, paths, slot);
+  await createCgroupRoot(slot.cgroupRoot);
   const containerd = await startContainerd(ctx, paths);
   record = { ...record, pids: { containerd } };
   await writeHostRecord(record);
@@ -291,7 +342,7 @@ export async function startRealNode(
     await ctr(paths, ['images', 'import', archive]);
     images.push(await describeArchive(archive));
   }
-  const kubelet = await startKubelet(ctx, paths, progress);
+  const kubelet = await startKubelet(ctx, paths, slot.cgroupRoot, progress);
   record = { ...record, pids: { containerd, kubelet } };
   await writeHostRecord(record);
 
@@ -326,9 +377,8 @@ export async function startRealNode(
   return { name: realNodeName, images: images.slice(1), startSeconds };
 }
 
-/** Tears down the real node of `stateDir`, if this machine's real node is that bed's. */
+/** Tears down the real node of `stateDir`, if that bed has one. */
 export async function stopRealNode(stateDir: string): Promise<void> {
-  const record = await readHostRecord();
-  if (record?.stateDir === stateDir)
-    await tearDownRealNode(record, join(stateDir, 'admin.kubeconfig'));
+  const record = await hostRecordOf(stateDir);
+  if (record) await tearDownRealNode(record, join(stateDir, 'admin.kubeconfig'));
 }

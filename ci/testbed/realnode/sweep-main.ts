@@ -1,10 +1,9 @@
 // node sweep-main.ts <state-dir>: the watchdog's step for a bed whose owner died — tears down
-// that bed's real node (if it has the machine's real node) while its API server still runs.
-import { readHostRecord } from './host-record.ts';
-import { tearDownRealNode } from './teardown.ts';
+// that bed's real node (if it has one) while its API server still runs.
 import { join } from 'node:path';
+import { hostRecordOf } from './host-record.ts';
+import { tearDownRealNode } from './teardown.ts';
 
 const stateDir = process.argv[2];
-const record = await readHostRecord();
-if (stateDir && record?.stateDir === stateDir)
-  await tearDownRealNode(record, join(stateDir, 'admin.kubeconfig'));
+const record = stateDir ? await hostRecordOf(stateDir) : undefined;
+if (stateDir && record) await tearDownRealNode(record, join(stateDir, 'admin.kubeconfig'));

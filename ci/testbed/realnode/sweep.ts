@@ -3,19 +3,23 @@
 import { join } from 'node:path';
 import type { Progress } from '../../lib/progress.ts';
 import { isAlive, recordedPids } from '../supervisor.ts';
-import { readHostRecord, type HostRecord } from './host-record.ts';
+import { readHostRecords, type HostRecord } from './host-record.ts';
 import { tearDownRealNode } from './teardown.ts';
 
 function bedAlive(record: HostRecord): boolean {
   return recordedPids(record.stateDir).some(isAlive);
 }
 
-/** Tears down a dead bed's real node; returns the record of a live one (or undefined). */
-export async function sweepDeadRealNode(progress: Progress): Promise<HostRecord | undefined> {
-  const record = await readHostRecord();
-  if (!record) return undefined;
-  if (bedAlive(record)) return record;
-  progress(`removing the host state a stopped test bed's real node left (${record.stateDir})`);
-  await tearDownRealNode(record, join(record.stateDir, 'admin.kubeconfig'));
-  return undefined;
+/** Tears down the real nodes of dead beds; returns the records of the live ones. */
+export async function sweepDeadRealNodes(progress: Progress): Promise<HostRecord[]> {
+  const live: HostRecord[] = [];
+  for (const record of await readHostRecords()) {
+    if (bedAlive(record)) {
+      live.push(record);
+      continue;
+    }
+    progress(`removing the host state a stopped test bed's real node left (${record.stateDir})`);
+    await tearDownRealNode(record, join(record.stateDir, 'admin.kubeconfig'));
+  }
+  return live;
 }

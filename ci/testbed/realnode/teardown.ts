@@ -1,7 +1,9 @@
 // Undoes everything a real node changed on the host, in the order that leaves nothing behind:
-// the node's pods → kubelet → containers → containerd and its shims → mounts → cgroups → bridge
-// → iptables → sysctls → host paths it created. Every step runs even when an earlier one failed;
-// the failures are reported together. Used by stopCluster, the watchdog and the next `up`.
+// the node's pods → kubelet → containers → containerd and its shims → mounts → its cgroup root →
+// bridge → DNAT rule; then, when no other real node runs on the machine, the shared state:
+// iptables chains → sysctls → host paths the nodes created. Every step runs even when an earlier
+// one failed; the failures are reported together. Used by stopCluster, the watchdog and the next
+// `up`.
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,8 +15,11 @@ import { realNodeName } from './config.ts';
 import {
   iptablesCommands,
   iptablesTables,
+  readHostRecords,
   removeHostRecord,
+  withSharedHostState,
   type HostRecord,
+  type SharedHostBaseline,
 } from './host-record.ts';
 import { chainRemovals, chainsIn, cgroupMounts, mountPointsUnder } from './host-state.ts';
 
@@ -55,10 +60,13 @@ async function deleteNodePods(kubeconfig: string): Promise<void> {
   );
 }
 
-/** The kubepods cgroup directory in every mounted hierarchy that has one. */
-async function kubepodsCgroups(): Promise<string[]> {
+/** The node's cgroup root in every mounted hierarchy that has one. */
+async function nodeCgroupRoots(cgroupRoot: string): Promise<string[]> {
+  // Never a hierarchy's root: everything on the machine is below it.
+  if (!/^\/onload-testbed-\d+$/.test(cgroupRoot))
+    throw new Error(`refusing to tear down cgroup root "${cgroupRoot}" (not a real-node slot's)`);
   const mounts = cgroupMounts(await readFile('/proc/self/mountinfo', 'utf8'));
-  return mounts.map((m) => join(m, 'kubepods')).filter((d) => existsSync(d));
+  return mounts.map((m) => join(m, cgroupRoot)).filter((d) => existsSync(d));
 }
 
 async function cgroupTree(dir: string): Promise<string[]> {
@@ -76,15 +84,16 @@ async function pidsIn(cgroups: readonly string[]): Promise<number[]> {
   return [...pids];
 }
 
-async function killContainers(): Promise<void> {
-  const cgroups = (await Promise.all((await kubepodsCgroups()).map(cgroupTree))).flat();
+async function killContainers(cgroupRoot: string): Promise<void> {
+  const roots = await nodeCgroupRoots(cgroupRoot);
+  const cgroups = (await Promise.all(roots.map(cgroupTree))).flat();
   for (let attempt = 0; attempt < 50; attempt++) {
     const pids = await pidsIn(cgroups);
     if (pids.length === 0) return;
     for (const pid of pids) signal(pid, 'SIGKILL');
     await sleep(100);
   }
-  throw new Error(`processes still in the kubepods cgroups: ${(await pidsIn(cgroups)).join(' ')}`);
+  throw new Error(`processes still in the node's cgroups: ${(await pidsIn(cgroups)).join(' ')}`);
 }
 
 /** containerd's shims for this node: their command line names its socket. */
@@ -109,8 +118,8 @@ async function unmountUnder(dir: string): Promise<void> {
   if (left.length > 0) throw new Error(`still mounted: ${left.join(' ')}`);
 }
 
-async function removeCgroups(): Promise<void> {
-  for (const top of await kubepodsCgroups()) {
+async function removeCgroups(cgroupRoot: string): Promise<void> {
+  for (const top of await nodeCgroupRoots(cgroupRoot)) {
     for (const dir of await cgroupTree(top)) {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -130,13 +139,16 @@ async function removeBridge(bridge: string): Promise<void> {
   if (existsSync(`/sys/class/net/${bridge}`)) await run('ip', ['link', 'delete', bridge]);
 }
 
-async function restoreIptables(record: HostRecord): Promise<void> {
+async function removeDnatRule(record: HostRecord): Promise<void> {
   for (;;) {
     const { code } = await run('iptables', ['-t', 'nat', '-D', ...record.dnatRule], {
       allowFailure: true,
     });
     if (code !== 0) break;
   }
+}
+
+async function restoreIptables(record: SharedHostBaseline): Promise<void> {
   for (const command of iptablesCommands) {
     for (const table of iptablesTables) {
       const listed = await run(command, ['-t', table, '-S'], { allowFailure: true });
@@ -162,31 +174,57 @@ async function removeCreatedPaths(paths: readonly string[]): Promise<void> {
   }
 }
 
+/**
+ * Restores what the real nodes changed together when the node of `slot` is the last one (a record
+ * left by a dead bed counts as running: its sweep restores the state later), then gives the slot
+ * up. The record stays when a step failed, so the next sweep retries.
+ */
+async function releaseSlot(
+  slot: number,
+  baseline: SharedHostBaseline,
+  step: (name: string, action: () => Promise<void>) => Promise<boolean>,
+): Promise<void> {
+  await withSharedHostState(async () => {
+    const others = (await readHostRecords()).filter((r) => r.slot !== slot);
+    const restored =
+      others.length > 0 ||
+      [
+        await step('restore iptables', () => restoreIptables(baseline)),
+        await step('restore sysctls', () => restoreSysctls(baseline.sysctls)),
+        await step('remove host paths', () => removeCreatedPaths(baseline.pathsCreated)),
+      ].every(Boolean);
+    if (restored) await removeHostRecord(slot);
+  });
+}
+
 /** Tears a real node down from its host record; throws listing every step that failed. */
 export async function tearDownRealNode(record: HostRecord, kubeconfig?: string): Promise<void> {
   const failures: string[] = [];
-  const step = async (name: string, action: () => Promise<void>): Promise<void> => {
+  const step = async (name: string, action: () => Promise<void>): Promise<boolean> => {
     try {
       await action();
+      return true;
     } catch (error) {
       failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      return false;
     }
   };
+  const failed = () =>
+    new Error(`real node teardown left host state behind:\n${failures.join('\n')}`);
   if (kubeconfig && existsSync(kubeconfig) && isAlive(record.pids.kubelet ?? -1))
     await step('delete the node’s pods', () => deleteNodePods(kubeconfig));
   await step('stop kubelet', () => stopProcess(record.pids.kubelet, 10_000));
-  await step('kill containers', killContainers);
+  await step('kill containers', () => killContainers(record.cgroupRoot));
   await step('stop containerd', () => stopProcess(record.pids.containerd, 5000));
   await step('stop shims', async () => {
     for (const pid of await shimPids(record.containerdSocket)) await stopProcess(pid, 1000);
   });
   await step('unmount', () => unmountUnder(record.stateDir));
-  await step('remove cgroups', removeCgroups);
+  await step('remove cgroups', () => removeCgroups(record.cgroupRoot));
   await step('remove the bridge', () => removeBridge(record.bridge));
-  await step('restore iptables', () => restoreIptables(record));
-  await step('restore sysctls', () => restoreSysctls(record.sysctls));
-  await step('remove host paths', () => removeCreatedPaths(record.pathsCreated));
-  if (failures.length > 0)
-    throw new Error(`real node teardown left host state behind:\n${failures.join('\n')}`);
-  await removeHostRecord();
+  await step('remove the DNAT rule', () => removeDnatRule(record));
+  // The record stays while the node's own state could not be removed: the next sweep retries.
+  if (failures.length > 0) throw failed();
+  await releaseSlot(record.slot, record, step);
+  if (failures.length > 0) throw failed();
 }
