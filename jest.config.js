@@ -1,10 +1,10 @@
 // Four projects: `unit` needs nothing but Node; `cluster` needs the local test bed (started once
 // by its global setup, shared by its suites, stopped by its global teardown); `host` starts and
-// kills its own beds with a real node (root; run before `cluster`, never beside it); `kmm-manager`
-// runs the e2e lifecycle and the KMM contract suite on a bed of its own where the real KMM manager
-// runs (after `cluster`, never beside it: one real node per machine). The contract suite runs in
-// both, so the stand-in is held to what the real manager does, and runs first on its bed
-// (jest-sequencer.js: KMM's event budget per node).
+// kills its own beds with real nodes (root; run before the others, never beside them: it fills
+// both real-node slots); `kmm-manager` runs the e2e lifecycle and the KMM contract suite on a bed
+// of its own where the real KMM manager runs (beside `cluster`: a machine has two real-node
+// slots). The contract suite runs in both, so the stand-in is held to what the real manager does,
+// and runs first on its bed (jest-sequencer.js: KMM's event budget per node).
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2024' } }] };
 const common = {
   testEnvironment: 'node',
@@ -27,8 +27,9 @@ export default {
       displayName: 'cluster',
       setupFilesAfterEnv: ['<rootDir>/ci/testbed/jest-timeout.ts'],
       testMatch: ['<rootDir>/{generator,hooks,ci,charts,cli}/**/*.cluster.test.ts'],
-      // `npm test` runs the e2e lifecycle once, in the `kmm-manager` project, against the real KMM
-      // manager (the time budget); ONLOAD_LIFECYCLE_ON_STANDIN=1 runs it here too.
+      // The e2e lifecycle has its own `npm test` step against the stand-in (ci/test.ts:
+      // ONLOAD_LIFECYCLE_ON_STANDIN=1 on a bed of its own, beside this project's), so this
+      // project's run leaves it out.
       testPathIgnorePatterns: [
         '/node_modules/',
         ...(process.env.ONLOAD_LIFECYCLE_ON_STANDIN === '1'

@@ -1,9 +1,12 @@
-// `npm test`: every check CI runs, in order, failing fast with the failing step named.
-// Extra arguments are passed to both jest runs (e.g. `npm test -- -t labeller`).
+// `npm test`: every check CI runs, in order, failing fast with the failing step named (the
+// test-bed lanes run side by side: a failing lane ends the run once the other lane has ended).
+// Extra arguments are passed to every jest run (e.g. `npm test -- -t labeller`).
 import { spawn } from 'node:child_process';
 import { formatSeconds, progressTo } from './lib/progress.ts';
 import { repoRoot } from './lib/helm.ts';
 import { checkRealNodePrerequisites } from './testbed/realnode/prerequisites.ts';
+import { ensureTroubleshootingFixtureImage } from './image/fixture-image.ts';
+import { ensureHooksImage } from './image/hooks-image.ts';
 import { ensureTools } from './tools/build.ts';
 import { ensurePythonTools } from './tools/python-tools.ts';
 
@@ -14,6 +17,7 @@ const jest = ['--experimental-vm-modules', 'node_modules/jest/bin/jest.js'];
 interface Step {
   readonly name: string;
   readonly command: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 // Static checks are independent and single-threaded: they run at once, each output shown when it
@@ -40,31 +44,89 @@ const steps: Step[] = [
     name: 'real-node host tests (a killed bed leaves nothing)',
     command: ['node', ...jest, '--selectProjects', 'host', '--runInBand', ...jestArgs],
   },
+];
+
+// The test-bed suites mostly wait on the cluster, so two beds (each with its own real node) run
+// at once: the `cluster` project's suites in one lane; the e2e lifecycle against the real KMM
+// manager, then against the KMM stand-in, in the other.
+const bedLanes: { readonly tag: string; readonly steps: readonly Step[] }[] = [
   {
-    name: 'test-bed tests',
-    command: ['node', ...jest, '--selectProjects', 'cluster', '--runInBand', ...jestArgs],
+    tag: '',
+    steps: [
+      {
+        name: 'test-bed tests',
+        command: ['node', ...jest, '--selectProjects', 'cluster', '--runInBand', ...jestArgs],
+      },
+    ],
   },
   {
-    name: 'e2e lifecycle and KMM contract against the real KMM manager',
-    command: ['node', ...jest, '--selectProjects', 'kmm-manager', '--runInBand', ...jestArgs],
+    tag: '[kmm] ',
+    steps: [
+      {
+        name: 'e2e lifecycle and KMM contract against the real KMM manager',
+        command: ['node', ...jest, '--selectProjects', 'kmm-manager', '--runInBand', ...jestArgs],
+      },
+      {
+        name: 'e2e lifecycle against the KMM stand-in',
+        command: [
+          'node',
+          ...jest,
+          'ci/e2e/lifecycle.cluster.test.ts',
+          '--selectProjects',
+          'cluster',
+          '--runInBand',
+          ...jestArgs,
+        ],
+        env: { ONLOAD_LIFECYCLE_ON_STANDIN: '1' },
+      },
+    ],
   },
 ];
 
-function runStep(step: Step, capture = false): Promise<{ code: number; output: string }> {
+/** Copies a child's output to ours line by line, each line prefixed with `tag`. */
+function tagLines(tag: string, out: NodeJS.WritableStream): (chunk: Buffer) => void {
+  let partial = '';
+  return (chunk) => {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) out.write(`${tag}${line}\n`);
+  };
+}
+
+function runStep(
+  step: Step,
+  output: 'inherit' | 'capture' | { tag: string } = 'inherit',
+): Promise<{ code: number; output: string }> {
   const [file = '', ...args] = step.command;
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       cwd: repoRoot,
-      stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+      env: { ...process.env, ...step.env },
+      stdio: output === 'inherit' ? 'inherit' : ['ignore', 'pipe', 'pipe'],
     });
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    let captured = '';
+    if (typeof output === 'object') {
+      child.stdout?.on('data', tagLines(output.tag, process.stdout));
+      child.stderr?.on('data', tagLines(output.tag, process.stderr));
+    } else {
+      child.stdout?.on('data', (chunk: Buffer) => (captured += chunk.toString()));
+      child.stderr?.on('data', (chunk: Buffer) => (captured += chunk.toString()));
+    }
     child.on('error', reject);
     child.on('close', (code) => {
-      resolve({ code: code ?? 1, output });
+      resolve({ code: code ?? 1, output: captured });
     });
   });
+}
+
+async function runTimed(step: Step, output: Parameters<typeof runStep>[1]): Promise<number> {
+  const stepStarted = Date.now();
+  progress(`${step.name} ...`);
+  const { code } = await runStep(step, output);
+  progress(
+    `${step.name}: ${code === 0 ? 'ok' : `exit ${code}`} (${formatSeconds(Date.now() - stepStarted)})`,
+  );
+  return code;
 }
 
 function failed(step: Step, code: number): never {
@@ -100,7 +162,7 @@ const checksStarted = Date.now();
 progress(`${checks.map((c) => c.name).join(', ')} (at once) ...`);
 const results = await Promise.all(
   checks.map(async (step) => {
-    const result = await runStep(step, true);
+    const result = await runStep(step, 'capture');
     if (result.output.trim()) process.stdout.write(`--- ${step.name}\n${result.output}`);
     return { step, ...result };
   }),
@@ -108,10 +170,20 @@ const results = await Promise.all(
 for (const { step, code } of results) if (code !== 0) failed(step, code);
 progress(`static checks and hook bundles: ok (${formatSeconds(Date.now() - checksStarted)})`);
 for (const step of steps) {
-  const stepStarted = Date.now();
-  progress(`${step.name} ...`);
-  const { code } = await runStep(step);
+  const code = await runTimed(step, 'inherit');
   if (code !== 0) failed(step, code);
-  progress(`${step.name}: ok (${formatSeconds(Date.now() - stepStarted)})`);
 }
+// Built once here, before two beds start at once: their real nodes import them.
+await ensureHooksImage(progressTo('hooks image'));
+await ensureTroubleshootingFixtureImage(progressTo('hooks image'));
+const laneResults = await Promise.all(
+  bedLanes.map(async (lane) => {
+    for (const step of lane.steps) {
+      const code = await runTimed(step, lane.tag ? { tag: lane.tag } : 'inherit');
+      if (code !== 0) return { step, code };
+    }
+    return undefined;
+  }),
+);
+for (const failure of laneResults) if (failure) failed(failure.step, failure.code);
 progress(`all checks passed in ${formatSeconds(Date.now() - started)}`);

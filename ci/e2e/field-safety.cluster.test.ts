@@ -1,10 +1,12 @@
 // What would break a real cluster, tried on the bed's newest KMM API (the KMM stand-in as KMM
 // >= 2.5, with Module tolerations and the image check): a cordon for maintenance must not become an
 // Onload outage, an upgrade to a kernel-module image that does not exist must fail before any
-// node is touched, and a loader change without a new version is refused unless let through. Hook Jobs and labeller run as real containers on the bed's real node.
+// node is touched, and a loader change without a new version is refused unless let through. Hook
+// Jobs, the labeller and `kubectl onload debug`'s report pods run as real containers on the bed's
+// real node.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StatusDocument } from '../../cli/status/report.ts';
 import { paths } from '../../cli/support-bundle/layout.ts';
@@ -13,7 +15,8 @@ import { run } from '../lib/process.ts';
 import { waitFor } from '../lib/wait.ts';
 import { kubectl, kubectlJson, testbed } from '../testbed/session.ts';
 import { kubectlOnload } from './plugin.ts';
-import { hooksImageOf, realNodeValues } from './real-node.ts';
+import { realNodeName } from '../testbed/realnode/config.ts';
+import { hooksImageOf, realNodeValues, troubleshootingImageOf } from './real-node.ts';
 import { helmComplaints, history, rollback, uninstall, upgradeInstall } from './release.ts';
 import {
   applyWorkloads,
@@ -32,8 +35,21 @@ import { workloadNamespace } from './workloads.ts';
 const ns = 'onload-field';
 const r = release('onload', ns, 3);
 const hooksImage = hooksImageOf(testbed());
+const troubleshootingImage = troubleshootingImageOf(testbed()).reference;
+// The host directory the device plugin would copy the userland to: fixture tools
+// (ci/e2e/fixtures/troubleshooting/host-onload) that the Onload report runs with chroot /host.
+let hostOnloadPath = '';
 const values = (version: string, extra: Values = {}): Values =>
-  onloadValues(version, merge(realNodeValues(hooksImage), extra));
+  onloadValues(
+    version,
+    merge(
+      merge(realNodeValues(hooksImage), {
+        devicePlugin: { hostOnloadPath },
+        diagnostics: { image: troubleshootingImage, sfc: { image: troubleshootingImage } },
+      }),
+      extra,
+    ),
+  );
 // A value the support bundle must never carry out of the cluster (Helm values hold it; sfptpd is
 // not deployed, so nothing renders it).
 const secretMarker = 'bundle-must-not-carry-this';
@@ -72,11 +88,16 @@ describe('Field safety (KMM stand-in with the newest KMM API)', () => {
   let watch: Watch;
 
   beforeAll(async () => {
+    hostOnloadPath = await mkdtemp(join(tmpdir(), 'onload-host-userland-'));
+    await cp(join(import.meta.dirname, 'fixtures/troubleshooting/host-onload'), hostOnloadPath, {
+      recursive: true,
+    });
     watch = await watchInvariants({ namespace: ns, maxOutOfService: 1, sfcEnabled: true });
   });
 
   afterAll(async () => {
     await watch.observer.stop();
+    await rm(hostOnloadPath, { recursive: true, force: true });
   });
 
   it('1. installs and serves workloads', async () => {
@@ -174,8 +195,8 @@ describe('Field safety (KMM stand-in with the newest KMM API)', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no-such-node');
 
-    // --no-reports: the report pods need a shell image, which the bed's real node does not have
-    // (its only image is the distroless hooks image); the release's nodes here are KWOK's.
+    // --no-reports: the bundle runs the reports on the release's nodes, which here are KWOK's
+    // (no container runs there); step 2c runs the report pods on the real node.
     const dir = await mkdtemp(join(tmpdir(), 'onload-bundle-'));
     const bundle = await kubectlOnload(
       ['support-bundle', '-n', ns, '-f', 'bundle.tar.gz', '--no-reports'],
@@ -222,6 +243,36 @@ describe('Field safety (KMM stand-in with the newest KMM API)', () => {
       allowFailure: true,
     });
     expect([grep.code, grep.stdout]).toEqual([1, '']);
+  });
+
+  it('2c. kubectl onload debug runs the Onload and sfc reports in real pods on a node, prints them, and leaves no pod behind', async () => {
+    const debug = await kubectlOnload(['debug', realNodeName, '--onload', '--sfc', '-n', ns]);
+    expect([debug.code, debug.stderr]).toEqual([0, expect.stringContaining('is not one of')]);
+    const out = debug.stdout;
+    for (const kind of ['onload', 'sfc'])
+      expect(out).toContain(`===== ${kind} report of node ${realNodeName}: succeeded =====`);
+    // The Onload report ran the host's tools where the release copies the userland.
+    expect(out).toContain(`Onload userland on the host: ${hostOnloadPath}`);
+    expect(out).toContain('onload 9.9.9-fixture');
+    expect(out).toContain('Onload 9.9.9-fixture (libonload fixture)');
+    for (const command of ['stacks', 'filter_table'])
+      expect(out).toContain(`fixture onload_stackdump ${command}: no stacks`);
+    expect(out).toContain('"fixture_orm_json": true');
+    // The host's own facts: its hostname, and its interfaces (the bed's bridge among them).
+    expect(out).toContain(`node: ${hostname()}`);
+    expect(out).toMatch(/^onload-tb\d driver=/m);
+    // The sfc report ran diagnostics.sfc.image's sfreport and showed the file it wrote.
+    expect(out).toContain('fixture sfreport: wrote sfreport-fixture-');
+    expect(out).toMatch(/===== sfreport output file sfreport-fixture-[^ ]+\.html =====/);
+    const left = await kubectlJson<{ items: unknown[] }>([
+      'get',
+      'pods',
+      '-n',
+      ns,
+      '-l',
+      'app.kubernetes.io/component=troubleshooting',
+    ]);
+    expect(left.items).toEqual([]);
   });
 
   it('3. an upgrade to a kernel-module image that does not exist fails before any node is touched, naming the image', async () => {

@@ -2,9 +2,10 @@
 // uninstall` drive the chart's real hook Jobs and labeller (real containers of the hooks image
 // built in this run, on the test bed's real kubelet node, with their ServiceAccount's token)
 // against KMM, with accelerated workloads and PDBs, while a watcher checks the rollout invariants
-// on every change. The scenarios build on each other. `npm test` runs them in the `kmm-manager`
-// jest project, against the real KMM manager; with ONLOAD_LIFECYCLE_ON_STANDIN=1 the `cluster`
-// project runs them against the KMM stand-in (newest-KMM mode) too.
+// on every change. The scenarios build on each other. `npm test` runs them twice, each time on a
+// bed of its own: in the `kmm-manager` jest project against the real KMM manager, and (with
+// ONLOAD_LIFECYCLE_ON_STANDIN=1) in the `cluster` project against the KMM stand-in (newest-KMM
+// mode).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   pauseAnnotation,

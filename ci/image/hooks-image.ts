@@ -39,7 +39,7 @@ export function imagesCacheDir(): string {
   return join(toolsCacheDir(), 'images');
 }
 
-async function pins(): Promise<{ pins: BasePins; sources: string }> {
+export async function pins(): Promise<{ pins: BasePins; sources: string }> {
   const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as {
     devDependencies: Record<string, string>;
   };

@@ -8,9 +8,11 @@ import type { AgentOptions } from './agents/start.ts';
 import { startCluster, type ClusterState } from './cluster.ts';
 import { installCrds, thirdPartyCrdPaths } from './crds.ts';
 
+/** `extraImages`: more OCI archives for the real node (e.g. the troubleshooting fixture image). */
 export async function startTestBed(
   progress: Progress,
   agents: AgentOptions,
+  extraImages: readonly string[] = [],
 ): Promise<ClusterState> {
   await ensureTools(
     ['kubernetes', 'kubelet', 'etcd', 'kwok', 'helm3', 'helm4', 'chartTesting'],
@@ -22,7 +24,7 @@ export async function startTestBed(
     progress,
     agents,
     // Our pods run as real containers of the hooks image built from this checkout.
-    realNode: { images: [(await ensureHooksImage(progress)).archive] },
+    realNode: { images: [(await ensureHooksImage(progress)).archive, ...extraImages] },
   });
   await installCrds(
     state.kubeconfig,

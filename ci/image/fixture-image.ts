@@ -1,0 +1,67 @@
+// The bed's troubleshooting fixture image: the hooks image's build base (Debian's Essential set:
+// sh, coreutils with timeout and chroot) plus a fixture sfreport
+// (ci/e2e/fixtures/troubleshooting/image/), exported as an OCI archive the real node imports. One
+// build per content of its inputs; no registry, no daemon.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { $ as zx } from 'zx';
+import { repoRoot } from '../lib/helm.ts';
+import type { Progress } from '../lib/progress.ts';
+import { ensureDebianPackages } from '../tools/system-packages.ts';
+import { ensureBases } from './bases.ts';
+import { imagesCacheDir, imageToolPackages, pins } from './hooks-image.ts';
+
+const $ = zx({ quiet: true });
+const repository = 'localhost/onload/troubleshooting-fixture';
+const sfreport = join(repoRoot, 'ci/e2e/fixtures/troubleshooting/image/sfreport');
+
+export interface FixtureImage {
+  readonly reference: string;
+  readonly archive: string;
+}
+
+export async function ensureTroubleshootingFixtureImage(progress: Progress): Promise<FixtureImage> {
+  const { pins: basePins, sources } = await pins();
+  const dir = join(imagesCacheDir(), 'fixtures');
+  const bases = await ensureBases(basePins, sources, join(imagesCacheDir(), 'work'), progress);
+  const key = createHash('sha256')
+    .update(bases.build)
+    .update(await readFile(sfreport))
+    .update('PATH with /usr/sbin')
+    .digest('hex')
+    .slice(0, 12);
+  const reference = `${repository}:${key}`;
+  const archive = join(dir, `troubleshooting-fixture-${key}.oci.tar`);
+  if (existsSync(archive)) return { reference, archive };
+
+  await ensureDebianPackages(
+    imageToolPackages,
+    'building the troubleshooting fixture image',
+    progress,
+  );
+  await mkdir(dir, { recursive: true });
+  progress(`building ${reference} (the build base and a fixture sfreport)`);
+  const container = (await $`buildah from ${bases.build}`).stdout.trim();
+  try {
+    await $`buildah copy --quiet --chmod 0755 ${container} ${sfreport} /usr/local/bin/sfreport`;
+    // Debian's usual PATH: the reports find chroot in /usr/sbin.
+    await $`buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin ${container}`;
+    await $`buildah commit --quiet --rm ${container} ${reference}`;
+  } catch (error) {
+    await $`buildah rm ${container}`.nothrow();
+    throw error;
+  }
+  const partial = `${archive}.partial`;
+  await $`skopeo copy --quiet ${`containers-storage:${reference}`} ${`oci-archive:${partial}:${reference}`}`;
+  await rename(partial, archive);
+  // Earlier builds' archives and images (other keys) are not used any more.
+  for (const file of await readdir(dir))
+    if (join(dir, file) !== archive) await rm(join(dir, file), { force: true });
+  const images = await $`buildah images --format {{.Name}}:{{.Tag}}`.nothrow();
+  for (const old of images.stdout.split('\n').map((l) => l.trim()))
+    if (old.startsWith(`${repository}:`) && old !== reference)
+      await $`buildah rmi ${old}`.nothrow();
+  return { reference, archive };
+}
