@@ -13,6 +13,14 @@ const common = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
 };
 
+// `npm test` (ci/test.ts) runs the `cluster` project's suites in two lanes side by side, each on a
+// bed of its own: ONLOAD_CLUSTER_LANE=1 runs all but the second lane's suites, =2 only those (the
+// e2e lifecycle against the KMM stand-in, and suites that even out the lanes' times). Unset: every
+// suite but the e2e lifecycle (which `kmm-manager` runs against the real KMM manager).
+const lifecycle = 'ci/e2e/lifecycle.cluster.test.ts';
+const secondLane = [lifecycle, 'ci/e2e/helm4.cluster.test.ts', 'ci/e2e/metrics.cluster.test.ts'];
+const clusterLane = process.env.ONLOAD_CLUSTER_LANE;
+
 export default {
   testSequencer: '<rootDir>/ci/testbed/jest-sequencer.js',
   projects: [
@@ -26,15 +34,15 @@ export default {
       ...common,
       displayName: 'cluster',
       setupFilesAfterEnv: ['<rootDir>/ci/testbed/jest-timeout.ts'],
-      testMatch: ['<rootDir>/{generator,hooks,ci,charts,cli}/**/*.cluster.test.ts'],
-      // The e2e lifecycle has its own `npm test` step against the stand-in (ci/test.ts:
-      // ONLOAD_LIFECYCLE_ON_STANDIN=1 on a bed of its own, beside this project's), so this
-      // project's run leaves it out.
+      testMatch:
+        clusterLane === '2'
+          ? secondLane.map((f) => `<rootDir>/${f}`)
+          : ['<rootDir>/{generator,hooks,ci,charts,cli}/**/*.cluster.test.ts'],
       testPathIgnorePatterns: [
         '/node_modules/',
-        ...(process.env.ONLOAD_LIFECYCLE_ON_STANDIN === '1'
-          ? []
-          : ['/ci/e2e/lifecycle\\.cluster\\.test\\.ts$']),
+        ...(clusterLane === '1' ? secondLane : clusterLane === '2' ? [] : [lifecycle]).map(
+          (f) => `/${f.replaceAll('.', '\\.')}$`,
+        ),
       ],
       globalSetup: '<rootDir>/ci/testbed/jest-global-setup.ts',
       globalTeardown: '<rootDir>/ci/testbed/jest-global-teardown.ts',

@@ -47,37 +47,26 @@ const steps: Step[] = [
 ];
 
 // The test-bed suites mostly wait on the cluster, so two beds (each with its own real node) run
-// at once: the `cluster` project's suites in one lane; the e2e lifecycle against the real KMM
-// manager, then against the KMM stand-in, in the other.
+// at once (jest.config.js, ONLOAD_CLUSTER_LANE): most of the `cluster` project's suites in one lane;
+// in the other, the e2e lifecycle against the real KMM manager (`kmm-manager`), then the rest of
+// `cluster` (the e2e lifecycle against the KMM stand-in, Helm 4, metrics).
+const clusterJest = ['node', ...jest, '--selectProjects', 'cluster', '--runInBand', ...jestArgs];
 const bedLanes: { readonly tag: string; readonly steps: readonly Step[] }[] = [
   {
     tag: '',
-    steps: [
-      {
-        name: 'test-bed tests',
-        command: ['node', ...jest, '--selectProjects', 'cluster', '--runInBand', ...jestArgs],
-      },
-    ],
+    steps: [{ name: 'test-bed tests', command: clusterJest, env: { ONLOAD_CLUSTER_LANE: '1' } }],
   },
   {
-    tag: '[kmm] ',
+    tag: '[lane 2] ',
     steps: [
       {
         name: 'e2e lifecycle and KMM contract against the real KMM manager',
         command: ['node', ...jest, '--selectProjects', 'kmm-manager', '--runInBand', ...jestArgs],
       },
       {
-        name: 'e2e lifecycle against the KMM stand-in',
-        command: [
-          'node',
-          ...jest,
-          'ci/e2e/lifecycle.cluster.test.ts',
-          '--selectProjects',
-          'cluster',
-          '--runInBand',
-          ...jestArgs,
-        ],
-        env: { ONLOAD_LIFECYCLE_ON_STANDIN: '1' },
+        name: 'e2e lifecycle against the KMM stand-in, Helm 4, metrics',
+        command: clusterJest,
+        env: { ONLOAD_CLUSTER_LANE: '2' },
       },
     ],
   },

@@ -88,7 +88,8 @@ describe('Field safety (KMM stand-in with the newest KMM API)', () => {
   let watch: Watch;
 
   beforeAll(async () => {
-    hostOnloadPath = await mkdtemp(join(tmpdir(), 'onload-host-userland-'));
+    // Not under /tmp: the report pods mount a scratch directory over the host's /tmp.
+    hostOnloadPath = await mkdtemp('/var/tmp/onload-host-userland-');
     await cp(join(import.meta.dirname, 'fixtures/troubleshooting/host-onload'), hostOnloadPath, {
       recursive: true,
     });

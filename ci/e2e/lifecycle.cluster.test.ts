@@ -3,9 +3,9 @@
 // built in this run, on the test bed's real kubelet node, with their ServiceAccount's token)
 // against KMM, with accelerated workloads and PDBs, while a watcher checks the rollout invariants
 // on every change. The scenarios build on each other. `npm test` runs them twice, each time on a
-// bed of its own: in the `kmm-manager` jest project against the real KMM manager, and (with
-// ONLOAD_LIFECYCLE_ON_STANDIN=1) in the `cluster` project against the KMM stand-in (newest-KMM
-// mode).
+// bed of its own: in the `kmm-manager` jest project against the real KMM manager, and in the
+// `cluster` project's second lane (ONLOAD_CLUSTER_LANE=2, jest.config.js) against the KMM
+// stand-in (newest-KMM mode).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   pauseAnnotation,
