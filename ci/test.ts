@@ -163,8 +163,8 @@ for (const step of steps) {
   if (code !== 0) failed(step, code);
 }
 // Built once here, before two beds start at once: their real nodes import them.
-await ensureHooksImage(progressTo('hooks image'));
-await ensureTroubleshootingFixtureImage(progressTo('hooks image'));
+await ensureHooksImage(progressTo('images'));
+await ensureTroubleshootingFixtureImage(progressTo('images'));
 const laneResults = await Promise.all(
   bedLanes.map(async (lane) => {
     for (const step of lane.steps) {

@@ -15,6 +15,8 @@ import { imagesCacheDir, imageToolPackages, pins } from './hooks-image.ts';
 
 const $ = zx({ quiet: true });
 const repository = 'localhost/onload/troubleshooting-fixture';
+// Debian's usual PATH: the reports find chroot in /usr/sbin.
+const imagePath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const sfreport = join(repoRoot, 'ci/e2e/fixtures/troubleshooting/image/sfreport');
 
 export interface FixtureImage {
@@ -29,7 +31,7 @@ export async function ensureTroubleshootingFixtureImage(progress: Progress): Pro
   const key = createHash('sha256')
     .update(bases.build)
     .update(await readFile(sfreport))
-    .update('PATH with /usr/sbin')
+    .update(imagePath)
     .digest('hex')
     .slice(0, 12);
   const reference = `${repository}:${key}`;
@@ -46,8 +48,7 @@ export async function ensureTroubleshootingFixtureImage(progress: Progress): Pro
   const container = (await $`buildah from ${bases.build}`).stdout.trim();
   try {
     await $`buildah copy --quiet --chmod 0755 ${container} ${sfreport} /usr/local/bin/sfreport`;
-    // Debian's usual PATH: the reports find chroot in /usr/sbin.
-    await $`buildah config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin ${container}`;
+    await $`buildah config --env ${`PATH=${imagePath}`} ${container}`;
     await $`buildah commit --quiet --rm ${container} ${reference}`;
   } catch (error) {
     await $`buildah rm ${container}`.nothrow();

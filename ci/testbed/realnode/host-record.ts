@@ -63,7 +63,8 @@ async function readRecordFile(slot: number): Promise<HostRecord | undefined> {
   const path = hostRecordPath(slot);
   if (!existsSync(path)) return undefined;
   const text = await readFile(path, 'utf8');
-  // An empty file is a claim being written (under the lock); treat it as taken.
+  // An empty file is a claim being written (under the lock): no record to read yet, while its
+  // exclusive create already holds the slot.
   return text.trim() ? (JSON.parse(text) as HostRecord) : undefined;
 }
 
