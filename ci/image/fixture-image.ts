@@ -10,7 +10,7 @@ import { $ as zx } from 'zx';
 import { repoRoot } from '../lib/helm.ts';
 import type { Progress } from '../lib/progress.ts';
 import { ensureDebianPackages } from '../tools/system-packages.ts';
-import { ensureBases } from './bases.ts';
+import { baseReferences, ensureBases } from './bases.ts';
 import { imagesCacheDir, imageToolPackages, pins } from './hooks-image.ts';
 
 const $ = zx({ quiet: true });
@@ -27,9 +27,8 @@ export interface FixtureImage {
 export async function ensureTroubleshootingFixtureImage(progress: Progress): Promise<FixtureImage> {
   const { pins: basePins, sources } = await pins();
   const dir = join(imagesCacheDir(), 'fixtures');
-  const bases = await ensureBases(basePins, sources, join(imagesCacheDir(), 'work'), progress);
   const key = createHash('sha256')
-    .update(bases.build)
+    .update(baseReferences(basePins).build)
     .update(await readFile(sfreport))
     .update(imagePath)
     .digest('hex')
@@ -43,6 +42,7 @@ export async function ensureTroubleshootingFixtureImage(progress: Progress): Pro
     'building the troubleshooting fixture image',
     progress,
   );
+  const bases = await ensureBases(basePins, sources, join(imagesCacheDir(), 'work'), progress);
   await mkdir(dir, { recursive: true });
   progress(`building ${reference} (the build base and a fixture sfreport)`);
   const container = (await $`buildah from ${bases.build}`).stdout.trim();
