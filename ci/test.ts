@@ -137,6 +137,7 @@ await ensureTools(
     'argocd',
     'prometheus',
     'sccCheck',
+    'fixtureDevicePlugin',
   ],
   progressTo('tools'),
 );

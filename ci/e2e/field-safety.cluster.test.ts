@@ -2,10 +2,10 @@
 // >= 2.5, with Module tolerations and the image check): a cordon for maintenance must not become an
 // Onload outage, an upgrade to a kernel-module image that does not exist must fail before any
 // node is touched, and a loader change without a new version is refused unless let through. Hook
-// Jobs, the labeller and `kubectl onload debug`'s report pods run as real containers on the bed's
-// real node.
+// Jobs, the labeller, `kubectl onload debug`'s report pods, `kubectl onload firmware`'s Jobs and
+// the `helm test` pod run as real containers on the bed's real node.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StatusDocument } from '../../cli/status/report.ts';
@@ -15,9 +15,19 @@ import { run } from '../lib/process.ts';
 import { waitFor } from '../lib/wait.ts';
 import { kubectl, kubectlJson, testbed } from '../testbed/session.ts';
 import { kubectlOnload } from './plugin.ts';
-import { realNodeName } from '../testbed/realnode/config.ts';
+import { realNodeName, realNodePaths, realNodeScheduling } from '../testbed/realnode/config.ts';
+import { signalGroup, startProcess, tailOfLog } from '../testbed/supervisor.ts';
+import { binaryPath, ensureTool } from '../tools/build.ts';
+import { progressTo } from '../lib/progress.ts';
 import { hooksImageOf, realNodeValues, troubleshootingImageOf } from './real-node.ts';
-import { helmComplaints, history, rollback, uninstall, upgradeInstall } from './release.ts';
+import {
+  helmComplaints,
+  helmTest,
+  history,
+  rollback,
+  uninstall,
+  upgradeInstall,
+} from './release.ts';
 import {
   applyWorkloads,
   deleteWorkloads,
@@ -45,7 +55,12 @@ const values = (version: string, extra: Values = {}): Values =>
     merge(
       merge(realNodeValues(hooksImage), {
         devicePlugin: { hostOnloadPath },
-        diagnostics: { image: troubleshootingImage, sfc: { image: troubleshootingImage } },
+        diagnostics: {
+          image: troubleshootingImage,
+          sfc: { image: troubleshootingImage },
+          // helm test checks the real node, where the fixture device plugin offers amd.com/onload.
+          test: realNodeScheduling,
+        },
       }),
       extra,
     ),
@@ -276,8 +291,177 @@ describe('Field safety (KMM stand-in with the newest KMM API)', () => {
     expect(left.items).toEqual([]);
   });
 
+  it('2d. kubectl onload firmware: a dry run reads, --apply writes in a real Job; on an Onload node it drains through the Eviction API, reloads the driver and brings the node back', async () => {
+    const firmwareJobs = async (): Promise<unknown[]> =>
+      (
+        await kubectlJson<{ items: unknown[] }>([
+          'get',
+          'jobs',
+          '-n',
+          ns,
+          '-l',
+          'app.kubernetes.io/component=firmware',
+        ])
+      ).items;
+    const settings = ['--sfboot', 'firmware-variant=ultra-low-latency', '--sfupdate'];
+    // The real node: real Job pods run diagnostics.sfc.image's (fixture) sfboot and sfupdate.
+    const dry = await kubectlOnload(['firmware', realNodeName, ...settings, '-n', ns]);
+    expect([dry.code, dry.stdout + dry.stderr]).toEqual([
+      0,
+      expect.stringContaining('creating Job'),
+    ]);
+    expect(dry.stdout).toContain(
+      `===== firmware of node ${realNodeName}: dry run, succeeded =====`,
+    );
+    expect(dry.stdout).toContain(`fixture sfboot: current settings of ${hostname()}`);
+    expect(dry.stdout).toContain('fixture sfupdate: controller version 8.0.0.1');
+    expect(dry.stdout).not.toContain('fixture sfboot: stored');
+    expect(dry.stdout).toContain('run: sfboot firmware-variant=ultra-low-latency');
+    expect(dry.stdout).toContain('Dry run: nothing was written.');
+    const written = await kubectlOnload([
+      'firmware',
+      realNodeName,
+      ...settings,
+      '--apply',
+      '-n',
+      ns,
+    ]);
+    expect([written.code, written.stdout]).toEqual([0, expect.stringContaining('written')]);
+    expect(written.stdout).toContain(
+      '$ sfboot firmware-variant=ultra-low-latency\nfixture sfboot: stored firmware-variant=ultra-low-latency',
+    );
+    expect(written.stdout).toContain(
+      `$ sfupdate --write --yes\nfixture sfupdate: flashed 8.1.0.2 on ${hostname()}`,
+    );
+    expect(written.stdout).toContain('firmware: every command succeeded');
+    expect(written.stdout).toContain(`Firmware written on 1 of 1 node(s) (${realNodeName})`);
+    expect(await firmwareJobs()).toEqual([]);
+
+    // An Onload node serving workloads (KWOK's: the Job's pod is completed by the bed's stage).
+    let node = '';
+    for (const candidate of await selectedNodes())
+      if ((await podsOn(candidate, workloadNamespace)).size > 0) node ||= candidate;
+    expect(node).not.toBe('');
+    const workloads = await podsOn(node, workloadNamespace);
+    const evictionsBefore = watch.checker.evictions.size;
+    const flashed = await kubectlOnload(['firmware', node, '--sfupdate', '--apply', '-n', ns]);
+    expect([flashed.code, flashed.stdout]).toEqual([
+      0,
+      expect.stringContaining(`Firmware written on 1 of 1 node(s) (${node})`),
+    ]);
+    // In the rollout's order: paused, drained, flashed, onload out, sfc out and in, onload in.
+    const order = [
+      'pausing the node',
+      'creating Job',
+      'removing the onload version label',
+      'removing the sfc version label',
+      'setting the sfc version label back to 1.0.0',
+      'setting the onload version label back to 1.0.0',
+      'removing the pause',
+    ].map((line) => flashed.stderr.indexOf(line));
+    expect(order.every((at, i) => at >= 0 && (i === 0 || at > (order[i - 1] ?? 0)))).toBe(true);
+    await watch.observer.settle();
+    const evicted = [...watch.checker.evictions.values()].slice(evictionsBefore);
+    expect(evicted.length).toBeGreaterThanOrEqual(workloads.size);
+    expect(evicted.every((e) => e.viaApi)).toBe(true);
+    const left = await podsOn(node, workloadNamespace);
+    for (const [name, uid] of workloads) expect([name, left.get(name)]).not.toEqual([name, uid]);
+    await expectAllOn('1.0.0');
+    const labels = (
+      await kubectlJson<{ metadata: { labels: Record<string, string> } }>(['get', 'node', node])
+    ).metadata.labels;
+    expect(labels[`onload.amd.com/${ns}.paused`]).toBeUndefined();
+    expect(await firmwareJobs()).toEqual([]);
+    const lease = await kubectlJson<{ spec: { holderIdentity?: string } }>([
+      'get',
+      'lease',
+      '-n',
+      ns,
+      'onload-rollout',
+    ]);
+    expect(lease.spec.holderIdentity ?? '').toBe('');
+    expect(watch.checker.violations).toEqual([]);
+    await waitWorkloadsReady();
+  });
+
+  it('2e. helm test: its pod, allocated amd.com/onload on the real node, finds what the device plugin gave it and passes when the userland and driver versions agree; it fails naming both when not', async () => {
+    const state = testbed();
+    // The fixture device plugin (ci/tools/fixture-device-plugin) answers the kubelet as the Onload
+    // device plugin does, from the userland at hostOnloadPath; the driver version is a host file.
+    const versionFile = join(hostOnloadPath, 'fixture-driver-version');
+    await writeFile(versionFile, '9.9.9-fixture\n');
+    await ensureTool('fixtureDevicePlugin', progressTo('tools'));
+    const plugin = startProcess(
+      state.stateDir,
+      'fixture-device-plugin',
+      binaryPath('fixtureDevicePlugin', 'fixture-device-plugin'),
+      [
+        '-kubelet-root',
+        realNodePaths(state.stateDir).kubeletRoot,
+        '-host-onload',
+        hostOnloadPath,
+        '-driver-version-file',
+        versionFile,
+        '-count',
+        '2',
+      ],
+    );
+    try {
+      await waitFor(
+        'amd.com/onload allocatable on the real node',
+        async () =>
+          (
+            await kubectlJson<{ status: { allocatable?: Record<string, string> } }>([
+              'get',
+              'node',
+              realNodeName,
+            ])
+          ).status.allocatable?.['amd.com/onload'] === '2',
+        {
+          timeoutMs: 60_000,
+          intervalMs: 500,
+          describe: () => tailOfLog(state.stateDir, 'fixture-device-plugin'),
+        },
+      );
+      const passed = await helmTest(r);
+      expect([passed.code, passed.stdout + passed.stderr]).toEqual([
+        0,
+        expect.stringContaining('PASS'),
+      ]);
+      for (const line of [
+        `node ${realNodeName}: checking Onload for release onload (onload.version 1.0.0)`,
+        'ok: /dev/onload and /dev/onload_epoll present',
+        'ok: userland mounted at /opt/onload/usr/lib64',
+        'ok: LD_PRELOAD=/opt/onload/usr/lib64/libonload.so',
+        'ok: userland and driver both Onload 9.9.9-fixture',
+      ])
+        expect(passed.stdout).toContain(line);
+
+      await writeFile(versionFile, '9.9.8\n');
+      const mismatch = await helmTest(r);
+      expect(mismatch.code).not.toBe(0);
+      expect(mismatch.stdout + mismatch.stderr).toContain(
+        'FAIL: the userland is Onload 9.9.9-fixture but the loaded driver is 9.9.8',
+      );
+    } finally {
+      signalGroup(plugin, 'SIGTERM');
+      await rm(versionFile, { force: true });
+      // The test pod stays for its log until the next helm test.
+      await kubectl([
+        'delete',
+        'pod',
+        '-n',
+        ns,
+        '-l',
+        'app.kubernetes.io/component=test',
+        '--wait',
+      ]);
+    }
+  });
+
   it('3. an upgrade to a kernel-module image that does not exist fails before any node is touched, naming the image', async () => {
     const before = await loadedVersions(ns);
+    const evictionsBefore = watch.checker.evictions.size;
     const deployed = (await history(r)).at(-1)?.revision ?? 0;
     const result = await upgradeInstall(
       r,
@@ -296,12 +480,13 @@ describe('Field safety (KMM stand-in with the newest KMM API)', () => {
     expect(back.code).toBe(0);
     await expectAllOn('1.0.0');
     await watch.observer.settle();
-    expect(watch.checker.evictions.size).toBe(0);
+    expect(watch.checker.evictions.size).toBe(evictionsBefore);
     expect(watch.checker.violations).toEqual([]);
   });
 
   it('3b. a loader change that keeps onload.version is refused before anything changes, naming the field and both fixes; upgrade.applyLoaderChangesAtOnce lets it through', async () => {
     const before = await loadedVersions(ns);
+    const evictionsBefore = watch.checker.evictions.size;
     const pullPolicy = async (): Promise<string | undefined> =>
       (
         await kubectlJson<{ spec: { moduleLoader: { container: { imagePullPolicy?: string } } } }>([
@@ -347,7 +532,7 @@ describe('Field safety (KMM stand-in with the newest KMM API)', () => {
     await expectAllOn('1.0.0');
     await watch.observer.settle();
     watch.checker.watchRollout(true);
-    expect(watch.checker.evictions.size).toBe(0);
+    expect(watch.checker.evictions.size).toBe(evictionsBefore);
     expect(watch.checker.violations).toEqual([]);
   });
 

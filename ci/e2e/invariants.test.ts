@@ -87,6 +87,15 @@ describe('InvariantChecker', () => {
     expect(c.violations).toHaveLength(1);
   });
 
+  it('does not count deleting a pod that has ended (a helm test pod) as an eviction', () => {
+    const c = checker();
+    const ended = { ...consumer('test', 'n1'), status: { phase: 'Failed' } };
+    c.observe(pod(ended, 'ADDED'));
+    c.observe(pod({ ...ended, metadata: { ...ended.metadata, deletionTimestamp: 'x' } }));
+    expect(c.violations).toEqual([]);
+    expect(c.evictions.size).toBe(0);
+  });
+
   it('flags sfc being reloaded while onload is still loaded', () => {
     const c = checker();
     c.observe(node('n1', steady, 'ADDED'));

@@ -39,6 +39,7 @@ export interface KubeObject {
     readonly initContainers?: readonly Container[];
   };
   readonly status?: {
+    readonly phase?: string;
     readonly conditions?: readonly { type: string; status: string; reason?: string }[];
   };
 }
@@ -207,7 +208,9 @@ export class InvariantChecker implements ObservationSink {
         );
       }
     }
-    if (usesOnload(pod) && pod.metadata.deletionTimestamp && !this.evictions.has(key)) {
+    // A pod that has ended (e.g. a helm test pod) holds no device: deleting it evicts nobody.
+    const ended = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+    if (usesOnload(pod) && !ended && pod.metadata.deletionTimestamp && !this.evictions.has(key)) {
       const viaApi = evictedThroughApi(pod);
       this.evictions.set(key, { node: pod.spec?.nodeName ?? '', viaApi });
       if (this.rolloutWatched && !viaApi)

@@ -90,6 +90,18 @@ export function uninstall(release: Release, extra: readonly string[] = []): Prom
   ]);
 }
 
+/** `helm test --logs`: runs the release's test pod and prints its log. */
+export function helmTest(release: Release): Promise<HelmOutcome> {
+  return timed(release, [
+    'test',
+    release.name,
+    '--namespace',
+    release.namespace,
+    '--logs',
+    ...timeout,
+  ]);
+}
+
 export interface Revision {
   readonly revision: number;
   readonly status: string;

@@ -1,5 +1,5 @@
 // The bed's troubleshooting fixture image: the hooks image's build base (Debian's Essential set:
-// sh, coreutils with timeout and chroot) plus a fixture sfreport
+// sh, coreutils with timeout and chroot) plus fixture sfreport, sfboot and sfupdate
 // (ci/e2e/fixtures/troubleshooting/image/), exported as an OCI archive the real node imports. One
 // build per content of its inputs; no registry, no daemon.
 import { createHash } from 'node:crypto';
@@ -17,7 +17,9 @@ const $ = zx({ quiet: true });
 const repository = 'localhost/onload/troubleshooting-fixture';
 // Debian's usual PATH: the reports find chroot in /usr/sbin.
 const imagePath = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-const sfreport = join(repoRoot, 'ci/e2e/fixtures/troubleshooting/image/sfreport');
+// Fixture sfreport, sfboot and sfupdate (ci/e2e/fixtures/troubleshooting/image/).
+const toolsDir = join(repoRoot, 'ci/e2e/fixtures/troubleshooting/image');
+const tools = ['sfreport', 'sfboot', 'sfupdate'];
 
 export interface FixtureImage {
   readonly reference: string;
@@ -29,7 +31,7 @@ export async function ensureTroubleshootingFixtureImage(progress: Progress): Pro
   const dir = join(imagesCacheDir(), 'fixtures');
   const key = createHash('sha256')
     .update(baseReferences(basePins).build)
-    .update(await readFile(sfreport))
+    .update((await Promise.all(tools.map((t) => readFile(join(toolsDir, t))))).join('\0'))
     .update(imagePath)
     .digest('hex')
     .slice(0, 12);
@@ -44,10 +46,11 @@ export async function ensureTroubleshootingFixtureImage(progress: Progress): Pro
   );
   const bases = await ensureBases(basePins, sources, join(imagesCacheDir(), 'work'), progress);
   await mkdir(dir, { recursive: true });
-  progress(`building ${reference} (the build base and a fixture sfreport)`);
+  progress(`building ${reference} (the build base and fixture sfreport, sfboot, sfupdate)`);
   const container = (await $`buildah from ${bases.build}`).stdout.trim();
   try {
-    await $`buildah copy --quiet --chmod 0755 ${container} ${sfreport} /usr/local/bin/sfreport`;
+    for (const tool of tools)
+      await $`buildah copy --quiet --chmod 0755 ${container} ${join(toolsDir, tool)} ${`/usr/local/bin/${tool}`}`;
     await $`buildah config --env ${`PATH=${imagePath}`} ${container}`;
     await $`buildah commit --quiet --rm ${container} ${reference}`;
   } catch (error) {

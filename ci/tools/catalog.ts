@@ -142,6 +142,15 @@ export const tools = {
     coldMinutes: 4,
     inRepo: true,
   },
+  /** The Onload device plugin's kubelet side on the real node, for helm test: ci/tools/fixture-device-plugin. */
+  fixtureDevicePlugin: {
+    dir: 'fixture-device-plugin',
+    version: 'v0.36.5',
+    binaries: { 'onload.local/tools/fixture-device-plugin': 'fixture-device-plugin' },
+    ldflags: [],
+    coldMinutes: 1,
+    inRepo: true,
+  },
 } as const satisfies Record<string, BuiltTool>;
 
 export type ToolName = keyof typeof tools;

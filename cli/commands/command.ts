@@ -2,6 +2,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { KubePort } from '../../hooks/src/kube/port.ts';
 import type { DebugPodPort } from '../debug/port.ts';
+import type { FirmwareJobPort } from '../firmware/job-port.ts';
 import type { FlagValues } from '../args.ts';
 import type { CommandHelp } from '../help.ts';
 
@@ -12,6 +13,8 @@ export interface Session {
   readonly kubeConfig: KubeConfig;
   /** The troubleshooting pods' port; default one over kubeConfig (tests give one in memory). */
   readonly debugPods?: DebugPodPort;
+  /** The firmware Jobs' port; default one over kubeConfig. */
+  readonly firmwareJobs?: FirmwareJobPort;
   /** The release namespace: -n/--namespace, else the context's, else "default". */
   readonly namespace: string;
 }

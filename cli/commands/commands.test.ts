@@ -60,6 +60,7 @@ describe('kubectl onload help and version', () => {
       'unskip',
       'debug',
       'support-bundle',
+      'firmware',
       'version',
     ]);
     for (const c of commands) {

@@ -4,6 +4,7 @@ import type { OnloadView } from '../../hooks/src/kube/port.ts';
 import { node, ns } from '../../hooks/src/testing/fixtures.ts';
 import { MemoryKube } from '../../hooks/src/testing/memory-kube.ts';
 import { stringFlag } from '../args.ts';
+import { settingsData } from '../debug/fixtures.ts';
 import { MemoryDebugPods } from '../debug/memory-port.ts';
 import { runCli } from '../run.ts';
 import { resolveNamespace } from '../session.ts';
@@ -11,15 +12,7 @@ import { reportKinds } from './debug.ts';
 import { commands } from './index.ts';
 import { reportFile } from './troubleshooting.ts';
 
-const settings = {
-  release: 'onload',
-  serviceAccount: 'onload-troubleshooting',
-  hostOnloadPath: '/opt/onload',
-  image: 'registry.example.com/onload/onload-user:9.0.1.2',
-  commandTimeoutSeconds: '30',
-  reportDeadlineSeconds: '600',
-  shellSeconds: '1200',
-};
+const settings = settingsData;
 
 function setup(withSettings = true): { kube: MemoryKube; pods: MemoryDebugPods } {
   const kube = new MemoryKube();

@@ -2,6 +2,7 @@
 // Command, added here.
 import type { Command } from './command.ts';
 import { debugCommand } from './debug.ts';
+import { firmwareCommand } from './firmware.ts';
 import { pauseCommand, resumeCommand } from './pause.ts';
 import { skipCommand, unskipCommand } from './skip.ts';
 import { statusCommand } from './status.ts';
@@ -16,5 +17,6 @@ export const commands: readonly Command[] = [
   unskipCommand,
   debugCommand,
   supportBundleCommand,
+  firmwareCommand,
   versionCommand,
 ];

@@ -23,6 +23,8 @@ import { Failure, type Session } from './command.ts';
 export interface Troubleshooting {
   readonly pods: DebugPodPort;
   readonly settings: DebugSettings;
+  /** The Onload resource's name (the chart's <fullname>). */
+  readonly fullname: string;
   /** The nodes the release selects or labelled, by name. */
   readonly onloadNodes: readonly string[];
   /** Every node of the cluster, by name. */
@@ -53,6 +55,7 @@ export async function troubleshooting(
   return {
     pods,
     settings,
+    fullname: onload.name,
     onloadNodes: buildStatus(session.namespace, onload, nodes).nodes.map((n) => n.node.name),
     allNodes: nodes.map((n) => n.name),
   };

@@ -2,9 +2,9 @@
 // (credentials, TLS, one connection pool).
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { pooledClientFactory } from '../../hooks/src/kube/connections.ts';
-import { isTransient, KubeError, withRetry } from '../../hooks/src/kube/errors.ts';
+import { KubeError } from '../../hooks/src/kube/errors.ts';
 import { podView, type DebugPodPort, type PodView } from './port.ts';
-import { interactiveRetry as retry } from '../retry.ts';
+import { interactiveCall } from '../retry.ts';
 
 export class ClientNodeDebugPods implements DebugPodPort {
   private readonly core: CoreV1Api;
@@ -15,8 +15,11 @@ export class ClientNodeDebugPods implements DebugPodPort {
 
   async createPod(pod: V1Pod, signal: AbortSignal): Promise<void> {
     const namespace = pod.metadata?.namespace ?? 'default';
-    await this.call(`create pod ${namespace}/${pod.metadata?.name ?? ''}`, signal, false, () =>
-      this.core.createNamespacedPod({ namespace, body: pod }),
+    await interactiveCall(
+      `create pod ${namespace}/${pod.metadata?.name ?? ''}`,
+      signal,
+      false,
+      () => this.core.createNamespacedPod({ namespace, body: pod }),
     );
   }
 
@@ -26,7 +29,7 @@ export class ClientNodeDebugPods implements DebugPodPort {
     signal: AbortSignal,
   ): Promise<PodView | undefined> {
     try {
-      const pod = await this.call(`read pod ${namespace}/${name}`, signal, true, () =>
+      const pod = await interactiveCall(`read pod ${namespace}/${name}`, signal, true, () =>
         this.core.readNamespacedPod({ name, namespace }),
       );
       return podView(pod);
@@ -42,15 +45,18 @@ export class ClientNodeDebugPods implements DebugPodPort {
     container: string,
     signal: AbortSignal,
   ): Promise<string> {
-    return this.call(`read the log of pod ${namespace}/${name}`, signal, true, () =>
+    return interactiveCall(`read the log of pod ${namespace}/${name}`, signal, true, () =>
       this.core.readNamespacedPodLog({ name, namespace, container }),
     );
   }
 
   async deletePod(namespace: string, name: string): Promise<void> {
     try {
-      await this.call(`delete pod ${namespace}/${name}`, new AbortController().signal, true, () =>
-        this.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }),
+      await interactiveCall(
+        `delete pod ${namespace}/${name}`,
+        new AbortController().signal,
+        true,
+        () => this.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 }),
       );
     } catch (e) {
       if (e instanceof KubeError && e.status === 404) return;
@@ -63,7 +69,7 @@ export class ClientNodeDebugPods implements DebugPodPort {
     name: string,
   ): Promise<Readonly<Record<string, string>> | undefined> {
     try {
-      const map = await this.call(
+      const map = await interactiveCall(
         `read ConfigMap ${namespace}/${name}`,
         new AbortController().signal,
         true,
@@ -74,14 +80,5 @@ export class ClientNodeDebugPods implements DebugPodPort {
       if (e instanceof KubeError && e.status === 404) return undefined;
       throw e;
     }
-  }
-
-  private call<T>(
-    what: string,
-    signal: AbortSignal,
-    idempotent: boolean,
-    fn: () => Promise<T>,
-  ): Promise<T> {
-    return withRetry(what, fn, retry, (e) => !signal.aborted && idempotent && isTransient(e));
   }
 }

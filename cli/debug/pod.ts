@@ -50,7 +50,11 @@ const maxNameLength = 63;
 
 /** `onload-troubleshooting-<kind>-<node>-<suffix>`, the node part cut so the name stays ≤ 63. */
 export function debugPodName(kind: ReportKind, node: string, suffix: string): string {
-  const prefix = `onload-troubleshooting-${kind}-`;
+  return nodeScopedName(`onload-troubleshooting-${kind}-`, node, suffix);
+}
+
+/** `<prefix><node>-<suffix>`, the node part cut so the name stays ≤ 63. */
+export function nodeScopedName(prefix: string, node: string, suffix: string): string {
   const room = maxNameLength - prefix.length - suffix.length - 1;
   const nodePart = node
     .toLowerCase()

@@ -45,7 +45,7 @@ export interface RunReportsOptions extends WaitOptions {
 }
 
 /** Container states that do not get better by waiting. */
-const hopeless = new Set([
+export const hopeless = new Set([
   'ErrImagePull',
   'ImagePullBackOff',
   'InvalidImageName',
@@ -61,7 +61,7 @@ function describe(view: PodView): string {
 }
 
 /** An AbortSignal that aborts with `outer` or on SIGINT/SIGTERM, and how to stop listening. */
-function interruptible(
+export function interruptible(
   outer: AbortSignal | undefined,
   interrupts: Interrupts | null,
   progress: (line: string) => void,

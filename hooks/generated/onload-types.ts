@@ -600,9 +600,10 @@ export interface ChartValues extends OnloadSpec {
    */
   readonly monitoring: ChartValuesMonitoring;
   /**
-   * The troubleshooting pods that `kubectl onload debug` starts on demand (chart README,
-   * Troubleshooting): the ServiceAccount <fullname>-troubleshooting (allowed the privileged SCC on
-   * OpenShift) and the ConfigMap <fullname>-troubleshooting with these settings. The chart runs
+   * The troubleshooting pods and firmware Jobs that `kubectl onload debug` and `kubectl onload
+   * firmware` start on demand (chart README, Troubleshooting): the ServiceAccount
+   * <fullname>-troubleshooting (allowed the privileged SCC on OpenShift) and the ConfigMap
+   * <fullname>-troubleshooting with these settings; and the `helm test` pod. The chart runs
    * nothing itself.
    * @default {}
    */
@@ -1267,10 +1268,11 @@ export interface ChartValuesMonitoringNetworkPolicy {
 }
 
 /**
- * The troubleshooting pods that `kubectl onload debug` starts on demand (chart README,
- * Troubleshooting): the ServiceAccount <fullname>-troubleshooting (allowed the privileged SCC on
- * OpenShift) and the ConfigMap <fullname>-troubleshooting with these settings. The chart runs
- * nothing itself.
+ * The troubleshooting pods and firmware Jobs that `kubectl onload debug` and `kubectl onload
+ * firmware` start on demand (chart README, Troubleshooting): the ServiceAccount
+ * <fullname>-troubleshooting (allowed the privileged SCC on OpenShift) and the ConfigMap
+ * <fullname>-troubleshooting with these settings; and the `helm test` pod. The chart runs nothing
+ * itself.
  */
 export interface ChartValuesDiagnostics {
   /**
@@ -1286,10 +1288,18 @@ export interface ChartValuesDiagnostics {
    */
   readonly image: string;
   /**
-   * Where the sfc report's sfreport comes from.
+   * Where the sfc report's sfreport and the firmware Jobs' sfboot and sfupdate come from.
    * @default {}
    */
   readonly sfc: ChartValuesDiagnosticsSfc;
+  /**
+   * The `helm test` pod: it requests amd.com/onload, so it runs on a node that serves Onload, and
+   * checks that the device plugin gave it the Onload devices and the userland (and LD_PRELOAD with
+   * devicePlugin.setPreload), and that the userland's version equals the loaded onload driver's.
+   * Runs diagnostics.image (sh, sed, env, cat).
+   * @default {}
+   */
+  readonly test: ChartValuesDiagnosticsTest;
   /**
    * Each command of a report is stopped after this long and the report goes on.
    * @default 60
@@ -1312,12 +1322,43 @@ export interface ChartValuesDiagnostics {
   readonly resources: Readonly<Record<string, unknown>>;
 }
 
-/** Where the sfc report's sfreport comes from. */
+/** Where the sfc report's sfreport and the firmware Jobs' sfboot and sfupdate come from. */
 export interface ChartValuesDiagnosticsSfc {
   /**
-   * An image with AMD's sfreport (sfutils) and sh, which then runs the sfc report. Empty - the
-   * host's sfreport, run with chroot /host in diagnostics.image.
+   * An image with AMD's sfreport, the Solarflare utilities (sfboot, sfupdate) and sh, which then
+   * runs the sfc report and `kubectl onload firmware`. Empty - the host's, run with chroot /host
+   * in diagnostics.image.
    * @default ""
    */
   readonly image: string;
+}
+
+/**
+ * The `helm test` pod: it requests amd.com/onload, so it runs on a node that serves Onload, and
+ * checks that the device plugin gave it the Onload devices and the userland (and LD_PRELOAD with
+ * devicePlugin.setPreload), and that the userland's version equals the loaded onload driver's.
+ * Runs diagnostics.image (sh, sed, env, cat).
+ */
+export interface ChartValuesDiagnosticsTest {
+  /**
+   * Render the test pod (needs diagnostics.enabled).
+   * @default true
+   */
+  readonly enabled: boolean;
+  /**
+   * Node labels for the test pod, to check one chosen node (e.g. kubernetes.io/hostname). Empty -
+   * any node with a free amd.com/onload.
+   * @default {}
+   */
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  /**
+   * Tolerations of the test pod (e.g. of taints on the Onload nodes).
+   * @default []
+   */
+  readonly tolerations: readonly (Readonly<Record<string, unknown>>)[];
+  /**
+   * activeDeadlineSeconds of the test pod.
+   * @default 300
+   */
+  readonly timeoutSeconds: number;
 }

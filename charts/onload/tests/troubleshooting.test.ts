@@ -76,3 +76,62 @@ describe('troubleshooting pods (chart side)', () => {
     expect(objects.filter((o) => o.metadata.name === name)).toEqual([]);
   });
 });
+
+describe('helm test pod', () => {
+  interface TestPod {
+    spec: {
+      nodeSelector?: Record<string, string>;
+      tolerations?: unknown[];
+      containers: {
+        image: string;
+        args: string[];
+        env: { name: string; value?: string }[];
+        resources: { requests: Record<string, string>; limits: Record<string, string> };
+      }[];
+    };
+  }
+
+  it('asks for amd.com/onload, runs the check script with the device plugin mount settings, and stays for helm test --logs until the next test', async () => {
+    const objects = await render({
+      variant: 'minimal',
+      overrides: {
+        diagnostics: {
+          test: {
+            nodeSelector: { 'kubernetes.io/hostname': 'worker-3' },
+            tolerations: [{ key: 'dedicated', operator: 'Exists' }],
+          },
+        },
+      },
+    });
+    const manifest = find(objects, 'Pod', 'onload-test');
+    expect(manifest.metadata.annotations).toEqual({
+      'helm.sh/hook': 'test',
+      'helm.sh/hook-delete-policy': 'before-hook-creation',
+    });
+    const pod = manifest as unknown as TestPod;
+    expect(pod.spec.nodeSelector).toEqual({ 'kubernetes.io/hostname': 'worker-3' });
+    expect(pod.spec.tolerations).toEqual([{ key: 'dedicated', operator: 'Exists' }]);
+    const container = pod.spec.containers[0];
+    expect(container?.resources.requests['amd.com/onload']).toBe('1');
+    expect(container?.resources.limits['amd.com/onload']).toBe('1');
+    expect(container?.image).toBe('docker.io/onload/onload-user:8.1.2.26-ubi8');
+    expect(container?.args[0]).toContain(
+      'the userland is Onload $userland but the loaded driver is $driver',
+    );
+    const env = Object.fromEntries((container?.env ?? []).map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({
+      BASE_MOUNT_PATH: '/opt/onload',
+      LIB_MOUNT_PATH: '/usr/lib64',
+      SET_PRELOAD: 'true',
+      MOUNT_ONLOAD: 'false',
+      EXPECTED_VERSION: '8.1.2.26',
+    });
+  });
+
+  it('is not rendered with diagnostics.test.enabled=false or diagnostics.enabled=false', async () => {
+    for (const diagnostics of [{ test: { enabled: false } }, { enabled: false }]) {
+      const objects = await render({ variant: 'minimal', overrides: { diagnostics } });
+      expect(has(objects, 'Pod', 'onload-test')).toBe(false);
+    }
+  });
+});

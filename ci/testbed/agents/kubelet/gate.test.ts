@@ -4,6 +4,15 @@ import { readyLabel, versionReadyLabel } from '../kmm/labels.ts';
 import { node, pod } from '../test-objects.ts';
 import { driverGate, initWaitingStatus, maxPodsOf, onloadCapacity, readyStatus } from './gate.ts';
 
+const fakeNode = (allocatable?: string) =>
+  node(
+    {},
+    {
+      annotations: { 'kwok.x-k8s.io/node': 'fake' },
+      ...(allocatable !== undefined ? { allocatable } : {}),
+    },
+  );
+
 const plugin = (version: string, extra: Parameters<typeof pod>[1] = {}) =>
   pod(
     { 'app.kubernetes.io/component': 'device-plugin', 'onload.amd.com/version': version },
@@ -126,19 +135,22 @@ describe('amd.com/onload capacity', () => {
   });
 
   it('advertises a Ready plugin maxPods and drops to 0 when none is Ready', () => {
-    expect(onloadCapacity(node(), [plugin('v2', { status: readyCondition })])).toBe('7');
+    expect(onloadCapacity(fakeNode(), [plugin('v2', { status: readyCondition })])).toBe('7');
     expect(
-      onloadCapacity(node({}, { allocatable: '7' }), [plugin('v2', { status: readyCondition })]),
+      onloadCapacity(fakeNode('7'), [plugin('v2', { status: readyCondition })]),
     ).toBeUndefined();
-    expect(onloadCapacity(node({}, { allocatable: '7' }), [plugin('v2')])).toBe('0');
+    expect(onloadCapacity(fakeNode('7'), [plugin('v2')])).toBe('0');
     expect(
-      onloadCapacity(node({}, { allocatable: '7' }), [
-        plugin('v2', { status: readyCondition, deleting: true }),
-      ]),
+      onloadCapacity(fakeNode('7'), [plugin('v2', { status: readyCondition, deleting: true })]),
     ).toBe('0');
   });
 
   it('leaves a node that never had a plugin without the resource', () => {
-    expect(onloadCapacity(node(), [])).toBeUndefined();
+    expect(onloadCapacity(fakeNode(), [])).toBeUndefined();
+  });
+
+  it("leaves a real node's capacity to its kubelet", () => {
+    expect(onloadCapacity(node({}, { allocatable: '2' }), [])).toBeUndefined();
+    expect(onloadCapacity(node(), [plugin('v2', { status: readyCondition })])).toBeUndefined();
   });
 });

@@ -13,6 +13,7 @@ import { driverReportsAnnotation, parseReports, userlandReportsAnnotation } from
 import { readyLabel, versionReadyLabel } from '../kmm/labels.ts';
 import { podConditions, type ContainerStatus, type PodStatus } from '../kube/shapes.ts';
 import type { NodeView, PodView } from '../kube/views.ts';
+import { isFakeNode } from '../runner/command.ts';
 import { rfc3339 } from '../time.ts';
 import { initStep } from './init-step.ts';
 
@@ -167,9 +168,11 @@ export function maxPodsOf(pod: PodView): number {
 
 /**
  * `amd.com/onload` capacity the node's kubelet reports: the Ready device plugin's maxPods, or "0"
- * once a plugin that registered has gone (undefined: leave the node as it is).
+ * once a plugin that registered has gone (undefined: leave the node as it is). Fake nodes only: a
+ * real node's kubelet reports its own, from the device plugins registered with it.
  */
 export function onloadCapacity(node: NodeView, podsOnNode: readonly PodView[]): string | undefined {
+  if (!isFakeNode(node)) return undefined;
   const plugin = podsOnNode.find(
     (p) =>
       p.metadata?.labels?.[componentLabel] === components.devicePlugin &&
