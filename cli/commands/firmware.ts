@@ -124,6 +124,7 @@ interface Invocation {
   readonly run: (node: string) => Promise<JobResult>;
   readonly signal: AbortSignal;
   readonly progress: (line: string) => void;
+  readonly limits: Limits;
 }
 
 async function dryRun({ ctx, session, t, nodes, request, run }: Invocation): Promise<void> {
@@ -149,13 +150,8 @@ async function dryRun({ ctx, session, t, nodes, request, run }: Invocation): Pro
 }
 
 async function apply(invocation: Invocation): Promise<void> {
-  const { ctx, session, t, nodes, request, run, signal, progress } = invocation;
+  const { ctx, session, t, nodes, request, run, signal, progress, limits } = invocation;
   const onload = t.settings.release;
-  const limits: Limits = {
-    drainSeconds: seconds(ctx.flags, 'drain-timeout', defaultDrainSeconds),
-    reloadSeconds: 600,
-    resumeSeconds: 300,
-  };
   const results: [string, ApplyResult][] = [];
   for (const node of nodes) {
     progress(`${node}: firmware (${results.length + 1}/${nodes.length})`);
@@ -232,6 +228,11 @@ async function holdLease(
 
 async function run(ctx: CommandContext): Promise<void> {
   const request = firmwareRequest(ctx.flags);
+  const limits: Limits = {
+    drainSeconds: seconds(ctx.flags, 'drain-timeout', defaultDrainSeconds),
+    reloadSeconds: 600,
+    resumeSeconds: 300,
+  };
   const progress = (line: string): void => {
     process.stderr.write(`${line}\n`);
   };
@@ -254,6 +255,7 @@ async function run(ctx: CommandContext): Promise<void> {
     run: jobRunner(jobs, t, request, stop.signal, progress),
     signal: stop.signal,
     progress,
+    limits,
   };
   try {
     if (!request.apply) {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createLogger, memorySink } from '../log/logger.ts';
 import { Changes, Store, asSink } from '../runtime/store.ts';
 import { FakeApiServer, status } from '../testing/fake-apiserver.ts';
-import { ClientNodeKube } from './adapter.ts';
+import { ClientNodeKube, listPaged } from './adapter.ts';
 import type { NodeView } from './port.ts';
 
 const fastRetry = { attempts: 4, baseMs: 1, maxMs: 2, sleep: () => Promise.resolve() };
@@ -421,5 +421,24 @@ describe('ClientNodeKube over a fake HTTP layer', () => {
     });
     await expect(kube.getNode('n1')).rejects.toThrow('get node n1 failed (HTTP 500): boom');
     expect(server.matching('GET', /^\/api\/v1\/nodes\/n1$/)).toHaveLength(4);
+  });
+});
+
+describe('listPaged', () => {
+  it('reads every page in turn, converting each, with the snapshot resourceVersion', async () => {
+    const asked: (string | undefined)[] = [];
+    const pages: Record<string, { items: number[]; metadata: Record<string, string> }> = {
+      first: { items: [1, 2], metadata: { resourceVersion: '7', _continue: 'b' } },
+      b: { items: [3], metadata: { resourceVersion: '7', _continue: '' } },
+    };
+    const listed = await listPaged(
+      (next) => {
+        asked.push(next);
+        return Promise.resolve(pages[next ?? 'first'] ?? { items: [] });
+      },
+      (n: number) => `item ${n}`,
+    );
+    expect(asked).toEqual([undefined, 'b']);
+    expect(listed).toEqual({ items: ['item 1', 'item 2', 'item 3'], resourceVersion: '7' });
   });
 });

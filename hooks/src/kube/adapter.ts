@@ -20,7 +20,7 @@ import {
 import type { OnloadStatus } from '../../generated/onload-types.ts';
 import { kmmModuleApi } from '../contract.ts';
 import type { Logger } from '../log/logger.ts';
-import { pooledClientFactory } from './connections.ts';
+import { pooledClientFactory, pooledWatchConfig } from './connections.ts';
 import {
   budgetsIn,
   defaultRetry,
@@ -69,7 +69,6 @@ import {
   toPodView,
   type RawCrd,
   type RawModule,
-  type RawNode,
   type RawOnload,
   type RawPod,
 } from './views.ts';
@@ -89,6 +88,36 @@ export interface AdapterOptions {
 interface Listed<T> {
   readonly items: readonly T[];
   readonly resourceVersion: string;
+}
+
+/** Objects per page of a list: a list of thousands of nodes is never one response in memory. */
+export const listPageSize = 250;
+
+/** One page as the API returns it. */
+interface Page<R> {
+  readonly items: readonly R[];
+  readonly metadata?: { readonly resourceVersion?: string; readonly _continue?: string };
+}
+
+/**
+ * Reads a list page by page, converting each page before the next is fetched (the raw objects,
+ * managedFields and all, are dropped page by page). The resourceVersion is the snapshot's, which
+ * every page shares.
+ */
+export async function listPaged<R, T>(
+  page: (next: string | undefined) => Promise<Page<R>>,
+  convert: (raw: R) => T,
+): Promise<Listed<T>> {
+  const items: T[] = [];
+  let next: string | undefined;
+  let resourceVersion = '';
+  do {
+    const listed = await page(next);
+    for (const raw of listed.items) items.push(convert(raw));
+    resourceVersion = listed.metadata?.resourceVersion ?? resourceVersion;
+    next = listed.metadata?._continue || undefined;
+  } while (next !== undefined);
+  return { items, resourceVersion };
 }
 
 /**
@@ -118,13 +147,14 @@ export class ClientNodeKube implements KubePort {
   private readonly coordination: CoordinationV1Api;
   private readonly retry: RetryOptions;
   private readonly watchTimeoutSeconds: number;
-  private readonly kc: KubeConfig;
+  /** What watches connect with: their own pool, HTTP/2. */
+  private readonly watchConfig: KubeConfig;
   private readonly log: Logger;
 
   constructor(kc: KubeConfig, log: Logger, options: AdapterOptions = {}) {
-    this.kc = kc;
     this.log = log;
     const client = pooledClientFactory(kc);
+    this.watchConfig = pooledWatchConfig(kc);
     this.core = client(CoreV1Api);
     this.apps = client(AppsV1Api);
     this.policy = client(PolicyV1Api);
@@ -152,14 +182,21 @@ export class ClientNodeKube implements KubePort {
   // Nodes
 
   async listNodes(labelSelector: string): Promise<NodeView[]> {
-    return (await this.listNodesRaw(labelSelector)).items.map(toNodeView);
+    return [...(await this.listNodesPaged(labelSelector)).items];
   }
 
-  private async listNodesRaw(labelSelector: string): Promise<Listed<RawNode>> {
-    const list = await this.call(`list nodes (${labelSelector || 'all'})`, () =>
-      this.core.listNode({ ...(labelSelector ? { labelSelector } : {}) }),
+  private listNodesPaged(labelSelector: string): Promise<Listed<NodeView>> {
+    return listPaged(
+      (next) =>
+        this.call(`list nodes (${labelSelector || 'all'})`, () =>
+          this.core.listNode({
+            ...(labelSelector ? { labelSelector } : {}),
+            limit: listPageSize,
+            ...(next !== undefined ? { _continue: next } : {}),
+          }),
+        ),
+      toNodeView,
     );
-    return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
   }
 
   async getNode(name: string): Promise<NodeView | undefined> {
@@ -199,7 +236,7 @@ export class ClientNodeKube implements KubePort {
       'nodes',
       '/api/v1/nodes',
       { ...(labelSelector ? { labelSelector } : {}) },
-      () => this.listNodesRaw(labelSelector),
+      () => this.listNodesPaged(labelSelector),
       toNodeView,
       sink,
       signal,
@@ -209,21 +246,27 @@ export class ClientNodeKube implements KubePort {
   // Pods
 
   async listPods(query: PodQuery): Promise<PodView[]> {
-    return (await this.listPodsRaw(query)).items.map(toPodView);
+    return [...(await this.listPodsPaged(query, toPodView)).items];
   }
 
-  private async listPodsRaw(query: PodQuery): Promise<Listed<RawPod>> {
-    const params = {
+  private listPodsPaged<T>(query: PodQuery, convert: (raw: RawPod) => T): Promise<Listed<T>> {
+    const selectors = {
       ...(query.labelSelector ? { labelSelector: query.labelSelector } : {}),
       ...(query.fieldSelector ? { fieldSelector: query.fieldSelector } : {}),
     };
     const what = `list pods (${query.namespace ?? 'all namespaces'} ${query.labelSelector ?? ''} ${query.fieldSelector ?? ''})`;
-    const list = await this.call(what, () =>
-      query.namespace !== undefined
-        ? this.core.listNamespacedPod({ namespace: query.namespace, ...params })
-        : this.core.listPodForAllNamespaces(params),
-    );
-    return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+    return listPaged((next) => {
+      const params = {
+        ...selectors,
+        limit: listPageSize,
+        ...(next !== undefined ? { _continue: next } : {}),
+      };
+      return this.call(what, () =>
+        query.namespace !== undefined
+          ? this.core.listNamespacedPod({ namespace: query.namespace, ...params })
+          : this.core.listPodForAllNamespaces(params),
+      );
+    }, convert);
   }
 
   watchPods(query: PodQuery, sink: Sink<PodView>, signal: AbortSignal): void {
@@ -233,7 +276,15 @@ export class ClientNodeKube implements KubePort {
       ...(query.labelSelector ? { labelSelector: query.labelSelector } : {}),
       ...(query.fieldSelector ? { fieldSelector: query.fieldSelector } : {}),
     };
-    this.listWatch('pods', path, params, () => this.listPodsRaw(query), toPodView, sink, signal);
+    this.listWatch(
+      'pods',
+      path,
+      params,
+      () => this.listPodsPaged(query, toPodView),
+      toPodView,
+      sink,
+      signal,
+    );
   }
 
   async getPod(ref: PodRef): Promise<PodView | undefined> {
@@ -244,7 +295,7 @@ export class ClientNodeKube implements KubePort {
   }
 
   async listPodImages(namespace: string, labelSelector: string): Promise<PodImagesView[]> {
-    return (await this.listPodsRaw({ namespace, labelSelector })).items.map(toPodImagesView);
+    return [...(await this.listPodsPaged({ namespace, labelSelector }, toPodImagesView)).items];
   }
 
   async evictPod(ref: PodRef): Promise<EvictionResult> {
@@ -391,7 +442,10 @@ export class ClientNodeKube implements KubePort {
         const list = (await this.call(`list Modules in ${namespace}`, () =>
           this.custom.listNamespacedCustomObject({ ...kmm, plural: 'modules', namespace }),
         )) as { items?: RawModule[]; metadata?: { resourceVersion?: string } };
-        return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
+        return {
+          items: (list.items ?? []).map(toModuleView),
+          resourceVersion: list.metadata?.resourceVersion ?? '',
+        };
       },
       toModuleView,
       sink,
@@ -458,7 +512,10 @@ export class ClientNodeKube implements KubePort {
         const list = (await this.call(`list Onload ${namespace}/${name}`, () =>
           this.custom.listNamespacedCustomObject({ ...onloadApi, namespace, fieldSelector }),
         )) as { items?: RawOnload[]; metadata?: { resourceVersion?: string } };
-        return { items: list.items ?? [], resourceVersion: list.metadata?.resourceVersion ?? '' };
+        return {
+          items: (list.items ?? []).map(toOnloadView),
+          resourceVersion: list.metadata?.resourceVersion ?? '',
+        };
       },
       toOnloadView,
       sink,
@@ -572,12 +629,14 @@ export class ClientNodeKube implements KubePort {
 
   // List + watch with reconnects; relists when the resourceVersion is too old (410).
 
-  private listWatch<R, T>(
+  private listWatch<T>(
     kind: string,
     path: string,
     params: Readonly<Record<string, string>>,
-    list: () => Promise<Listed<R>>,
-    convert: (raw: R) => T,
+    /** The list, converted (watch events are converted with `convert`). */
+    list: () => Promise<Listed<T>>,
+    /** A view of a watched object (its parameter: the raw object's shape). */
+    convert: (raw: never) => T,
     sink: Sink<T>,
     signal: AbortSignal,
   ): void {
@@ -585,7 +644,7 @@ export class ClientNodeKube implements KubePort {
     // response, managedFields and all) for as long as the watch runs.
     const relist = async (): Promise<string> => {
       const listed = await list();
-      sink.replace(listed.items.map(convert));
+      sink.replace(listed.items);
       return listed.resourceVersion;
     };
     const run = async (): Promise<void> => {
@@ -599,7 +658,7 @@ export class ClientNodeKube implements KubePort {
             path,
             params,
             resourceVersion,
-            (raw) => convert(raw as R),
+            (raw) => convert(raw as never),
             sink,
             signal,
           );
@@ -631,7 +690,7 @@ export class ClientNodeKube implements KubePort {
     return new Promise((resolve, reject) => {
       let latest = resourceVersion;
       let relist = false;
-      const watch = new Watch(this.kc);
+      const watch = new Watch(this.watchConfig);
       // The client aborts a watch silent for requestTimeoutMs; bookmarks and the server timeout
       // keep it alive, so allow a little more than the server-side timeout.
       (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs =

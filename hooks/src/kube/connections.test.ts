@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { KubeConfig, RequestContext, HttpMethod } from '@kubernetes/client-node';
-import { PooledAuthentication, pooledClientFactory } from './connections.ts';
+import { PooledAuthentication, pooledClientFactory, pooledWatchConfig } from './connections.ts';
 
 function kubeconfig(server: string): KubeConfig {
   const kc = new KubeConfig();
@@ -31,5 +31,22 @@ describe('pooled API connections', () => {
 
   it('needs a current cluster', () => {
     expect(() => pooledClientFactory(new KubeConfig())).toThrow(/no current cluster/);
+  });
+});
+
+describe('pooled watches', () => {
+  it('share one pool of their own, apart from the calls, with the same credentials', async () => {
+    const kc = kubeconfig('https://127.0.0.1:6443');
+    const call = request();
+    await new PooledAuthentication(kc).applySecurityAuthentication(call);
+    const config = pooledWatchConfig(kc);
+    const first = request();
+    const second = request();
+    await config.applySecurityAuthentication(first);
+    await config.applySecurityAuthentication(second);
+    expect(second.getDispatcher()).toBe(first.getDispatcher());
+    expect(first.getDispatcher()).not.toBe(call.getDispatcher());
+    expect(first.getHeaders().Authorization).toBe('Bearer secret-token');
+    expect(config.getCurrentCluster()?.server).toBe('https://127.0.0.1:6443');
   });
 });
