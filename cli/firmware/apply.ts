@@ -107,7 +107,7 @@ export async function applyOnNode(o: ApplyOptions): Promise<ApplyResult> {
         job = await o.flash();
         if (job.outcome !== 'succeeded')
           return failed(
-            `the firmware Job ${job.outcome}; the node stays paused with its driver loaded: read the Job's output below, check the adapter ("kubectl onload debug ${o.node} --sfc"), then remove the pause label ("kubectl label node ${o.node} ${pausedLabel(o.release.namespace)}-")`,
+            `the firmware Job ${job.outcome}; the node stays paused with its driver loaded: read the Job's output above, check the adapter ("kubectl onload debug ${o.node} --sfc"), then remove the pause label ("kubectl label node ${o.node} ${pausedLabel(o.release.namespace)}-")`,
           );
         run = { ...run, phase: run.reloadAfterFlash ? 'reload' : 'resume', since: now() };
         continue;

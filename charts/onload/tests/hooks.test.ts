@@ -80,7 +80,11 @@ function identityObjects(objects: readonly Manifest[], account: string): Manifes
 const annotation = (o: Manifest, key: string): string | undefined => o.metadata.annotations?.[key];
 const events = (o: Manifest): string[] =>
   (annotation(o, 'helm.sh/hook') ?? '').split(',').filter(Boolean);
-const isHook = (o: Manifest): boolean => annotation(o, 'helm.sh/hook') !== undefined;
+/** A lifecycle hook: any Helm hook but `test` (the helm test pod, `templates/helm-test-pod.yaml`). */
+const isHook = (o: Manifest): boolean => {
+  const hook = annotation(o, 'helm.sh/hook');
+  return hook !== undefined && hook !== 'test';
+};
 
 async function chartVersion(): Promise<string> {
   return (parse(await readFile(join(chartDir, 'Chart.yaml'), 'utf8')) as { version: string })
@@ -157,6 +161,9 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
     );
     // four Jobs, the sync-phase identity and the post-delete identity (five objects each)
     expect(hooks).toHaveLength(4 + 5 + 5);
+    // and `helm test`'s pod, the one test hook
+    const tests = objects.filter((o) => annotation(o, 'helm.sh/hook') === 'test');
+    expect(tests.map((o) => `${o.kind} ${o.metadata.name}`)).toEqual(['Pod onload-test']);
   });
 
   it.each(hookEntries)(

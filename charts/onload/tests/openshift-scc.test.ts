@@ -49,7 +49,7 @@ function withoutSccGrants(text: string): string {
 }
 
 describe('OpenShift SCC admission', () => {
-  it('admits the privileged pods by `privileged` and the hooks and labeller by `nonroot-v2`', async () => {
+  it('admits the privileged pods by `privileged`, the hooks and labeller by `nonroot-v2`, the helm test pod by `restricted-v2`', async () => {
     const result = await checkSccs(await openshiftWithEverything());
     expect(decisions(result.verdicts).sort()).toEqual(
       [
@@ -62,6 +62,7 @@ describe('OpenShift SCC admission', () => {
         'Job onload-post: nonroot-v2',
         'Job onload-pre-delete: nonroot-v2',
         'Job onload-post-delete: nonroot-v2',
+        'Pod onload-test: restricted-v2',
       ].sort(),
     );
     expect(result.code).toBe(0);
@@ -80,7 +81,12 @@ describe('OpenShift SCC admission', () => {
     const text = await renderText({ variant: 'sfc-off' });
     const refused = await checkSccs(text);
     expect(refused.code).toBe(1);
-    const workloads = refused.verdicts.filter((v) => v.serviceAccount === 'default');
+    // The helm test pod runs as the default ServiceAccount too, and needs no grant.
+    const isTestPod = (v: SccVerdict): boolean => v.kind === 'Pod' && v.name === 'onload-test';
+    expect(refused.verdicts.filter(isTestPod).map((v) => v.scc)).toEqual(['restricted-v2']);
+    const workloads = refused.verdicts.filter(
+      (v) => v.serviceAccount === 'default' && !isTestPod(v),
+    );
     expect(workloads.map((v) => v.name).sort()).toEqual(
       ['onload-control-plane', 'onload-device-plugin'].sort(),
     );
@@ -104,7 +110,9 @@ describe('OpenShift SCC admission', () => {
     const granted = await checkSccs(`${text}\n---\n${stringify(grant)}`);
     expect(granted.code).toBe(0);
     expect(
-      granted.verdicts.filter((v) => v.serviceAccount === 'default').map((v) => v.scc),
+      granted.verdicts
+        .filter((v) => v.serviceAccount === 'default' && !isTestPod(v))
+        .map((v) => v.scc),
     ).toEqual(['privileged', 'privileged']);
   });
 
@@ -136,6 +144,9 @@ describe('OpenShift SCC admission', () => {
     expect(refusal('onload-labeller')).toContain(
       'provider "nonroot-v2": Forbidden: not usable by user or serviceaccount',
     );
-    expect(result.verdicts.every((v) => v.error !== undefined)).toBe(true);
+    // Every pod but the helm test pod, which restricted-v2 admits without any grant.
+    const test = result.verdicts.find((v) => v.name === 'onload-test');
+    expect(test?.scc).toBe('restricted-v2');
+    expect(result.verdicts.every((v) => v === test || v.error !== undefined)).toBe(true);
   });
 });
