@@ -65,24 +65,20 @@ export class PooledAuthentication implements SecurityAuthentication {
 }
 
 /** What KubeConfig.makeApiClient builds, with the shared pool. */
-export function pooledConfiguration(
-  kc: KubeConfig,
-  auth = new PooledAuthentication(kc),
-): Configuration {
+export function pooledConfiguration(kc: KubeConfig): Configuration {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
   return createConfiguration({
     baseServer: new ServerConfiguration(cluster.server, {}),
-    authMethods: { default: auth },
+    authMethods: { default: new PooledAuthentication(kc) },
   });
 }
 
 /** What KubeConfig.makeApiClient builds, with the shared pool. */
 export function pooledClientFactory(
   kc: KubeConfig,
-  auth = new PooledAuthentication(kc),
 ): <T>(api: new (configuration: Configuration) => T) => T {
-  const configuration = pooledConfiguration(kc, auth);
+  const configuration = pooledConfiguration(kc);
   return (api) => new api(configuration);
 }
 
