@@ -1,11 +1,13 @@
-// The chart's metrics scraped by a real Prometheus (ci/testbed/prometheus.ts): the labeller, a real
-// container on the bed's real node, exports per-node driver state; the Onload exporter and its
-// orm_json runner (this checkout's bundles, run on the host as the metrics pod's two containers
-// run them) read a fixture program standing for orm_json; the sfptpd exporter (the sfptpd pod's
-// sidecar, also on the host) reads a fixture program standing for sfptpd's OpenMetrics socket.
-// Prometheus evaluates the alerting rules the chart renders, which promtool checks first.
+// The chart's metrics scraped by a real Prometheus (ci/testbed/prometheus.ts), every exporter a
+// real container on the bed's real node: the labeller exports per-node driver state; the chart's
+// Onload metrics DaemonSet runs orm_json (a fixture program standing for it, in a host directory
+// named by metrics.onload.ormJsonPath) and serves its metrics; the chart's sfptpd DaemonSet runs
+// the fixture image's sfptpd (it serves sfptpd's OpenMetrics socket from a fixture file) with the
+// exporter beside it. The two DaemonSets come from the chart rendered for the real node
+// (real-node-agents.ts). Prometheus evaluates the alerting rules the chart renders, which promtool
+// checks first.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -15,48 +17,68 @@ import { run } from '../lib/process.ts';
 import { waitFor } from '../lib/wait.ts';
 import { freePort } from '../testbed/ports.ts';
 import { startPrometheus, type Prometheus } from '../testbed/prometheus.ts';
-import { kubectlJson, testbed } from '../testbed/session.ts';
-import { startProcess } from '../testbed/supervisor.ts';
+import { realNodeName } from '../testbed/realnode/config.ts';
+import { createNamespace, deleteNamespace, kubectlJson, testbed } from '../testbed/session.ts';
 import { binaryPath } from '../tools/build.ts';
-import { hooksImageOf, realNodeValues } from './real-node.ts';
+import {
+  agentPod,
+  emptyDirOnHost,
+  renderNodeAgents,
+  startNodeAgents,
+  stopNodeAgents,
+  type NodeAgents,
+} from './real-node-agents.ts';
+import { hooksImageOf, realNodeValues, troubleshootingImageOf } from './real-node.ts';
 import { helmComplaints, uninstall, upgradeInstall } from './release.ts';
 import { release, selectedNodes, waitNodesClean } from './scenario.ts';
 import { merge, onloadValues, type Values } from './values.ts';
 
 const ns = 'onload-metrics';
 const r = release('onload', ns, 3);
-const bundles = join(import.meta.dirname, '..', '..', 'dist', 'hooks');
 const fixtures = join(import.meta.dirname, '..', '..', 'hooks', 'src', 'metrics', 'fixtures');
-const exporterNode = 'worker-01';
-const sfptpdNode = 'worker-02';
-const chartValues: Values = merge(realNodeValues(hooksImageOf(testbed())), {
+const hooksImage = hooksImageOf(testbed());
+const chartValues: Values = merge(realNodeValues(hooksImage), {
   metrics: { labeller: { enabled: true } },
 });
-// The rules as a release with the exporter rendered them (the exporter runs on the host here).
-const ruleValues: Values = merge(chartValues, {
-  sfptpd: {
-    image: 'docker.io/onload/sfptpd:3.9.0.1007',
-    config: '[general]\nsync_module ptp ptp1\n',
-  },
-  metrics: { onload: { enabled: true }, sfptpd: { enabled: true } },
-  monitoring: {
-    prometheusRule: { enabled: true, ormJsonFailingFor: '2s', sfptpdNotLockedFor: '2s' },
-  },
-});
+// The node agents' values: the fixture sfptpd and its exporter on the host network at `port`,
+// orm_json every 5 s (the schema's minimum), alerts after 2 s.
+const agentValues = (ormJsonPath: string, sfptpdPort: number): Values =>
+  merge(realNodeValues(hooksImage), {
+    sfptpd: {
+      image: troubleshootingImageOf(testbed()).reference,
+      imagePullPolicy: 'Never',
+      config: '[general]\nsync_module ptp ptp1\n',
+    },
+    metrics: {
+      onload: {
+        enabled: true,
+        ormJsonPath,
+        intervalSeconds: 5,
+        timeoutSeconds: 2,
+      },
+      sfptpd: { enabled: true, port: sfptpdPort },
+    },
+    monitoring: {
+      prometheusRule: { enabled: true, ormJsonFailingFor: '2s', sfptpdNotLockedFor: '2s' },
+    },
+  });
 
 interface PodList {
   items: { status: { phase?: string; podIP?: string } }[];
 }
 
-/** orm_json on the host: a script running the fixture program, which reads `<copy>.args` each run. */
-async function fakeOrmJson(dir: string): Promise<{ program: string; args: string }> {
-  const copy = join(dir, 'fake-orm-json.mjs');
-  await copyFile(join(fixtures, 'fake-orm-json.mjs'), copy);
-  await copyFile(join(fixtures, 'orm-json-3-stacks.stdout'), `${copy}.stdout`);
-  const program = join(dir, 'orm_json');
-  await writeFile(program, `#!/bin/sh\nexec '${process.execPath}' '${copy}' "$@"\n`);
+/**
+ * orm_json on the host: the fixture program in a directory of its own (the runner container sees
+ * the host's / at /host), printing `<copy>.stdout` and reading `<copy>.args` at each run.
+ */
+async function fakeOrmJson(): Promise<{ dir: string; program: string; args: string }> {
+  // Not under /tmp: pods may mount a scratch directory over the host's /tmp.
+  const dir = await mkdtemp('/var/tmp/onload-orm-json-');
+  const program = join(dir, 'orm_json.mjs');
+  await copyFile(join(fixtures, 'fake-orm-json.mjs'), program);
   await chmod(program, 0o755);
-  return { program, args: `${copy}.args` };
+  await copyFile(join(fixtures, 'orm-json-3-stacks.stdout'), `${program}.stdout`);
+  return { dir, program, args: `${program}.args` };
 }
 
 async function labellerAddress(): Promise<string> {
@@ -78,97 +100,85 @@ async function labellerAddress(): Promise<string> {
   );
 }
 
+const dashboardFile = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'charts',
+  'onload',
+  'dashboards',
+  'onload.json',
+);
+
+interface DashboardJson {
+  panels: { targets?: { expr: string }[] }[];
+  templating: { list: { definition?: string }[] };
+}
+
+/** The series selector of a Grafana `label_values(<selector>, <label>)` variable. */
+function labelValuesSelector(definition: string | undefined): string[] {
+  const match = /^label_values\((.+),\s*\w+\)$/.exec(definition ?? '');
+  return match?.[1] ? [match[1]] : [];
+}
+
 const value = async (prometheus: Prometheus, promql: string): Promise<number | undefined> =>
   (await prometheus.query(promql))[0]?.value;
 
 describe('metrics scraped by a real Prometheus', () => {
   let prometheus: Prometheus;
   let rulesFile: string;
-  let ormJsonArgs: string;
+  let ormJson: Awaited<ReturnType<typeof fakeOrmJson>>;
+  let agents: NodeAgents;
+  let exporterAddress: string;
   let sfptpdFixture: string;
   let selected: string[];
 
   beforeAll(async () => {
     const state = testbed();
-    const dir = await mkdtemp(join(tmpdir(), 'onload-metrics-'));
     selected = await selectedNodes();
     const installed = await upgradeInstall(r, onloadValues('1.0.0', chartValues));
     expect(helmComplaints(installed.stderr)).toEqual([]);
     expect(installed.code).toBe(0);
 
-    const rule = (await render({ variant: 'minimal', namespace: ns, overrides: ruleValues })).find(
-      (o) => o.kind === 'PrometheusRule',
-    ) as { spec: { groups: unknown[] } } | undefined;
+    ormJson = await fakeOrmJson();
+    const sfptpdPort = await freePort();
+    const agentNamespace = await createNamespace('onload-node-agents');
+    agents = await renderNodeAgents(
+      agentNamespace,
+      agentValues(`/host${ormJson.program}`, sfptpdPort),
+    );
+    await startNodeAgents(agents);
+
+    // The release's rules, as it renders them with the agents enabled.
+    const rule = (
+      await render({
+        variant: 'minimal',
+        namespace: ns,
+        overrides: agentValues(`/host${ormJson.program}`, sfptpdPort),
+      })
+    ).find((o) => o.kind === 'PrometheusRule') as { spec: { groups: unknown[] } } | undefined;
     if (!rule) throw new Error('the chart rendered no PrometheusRule');
-    rulesFile = join(dir, 'rules.yaml');
+    rulesFile = join(await mkdtemp(join(tmpdir(), 'onload-metrics-')), 'rules.yaml');
     await writeFile(rulesFile, stringify({ groups: rule.spec.groups }));
 
-    const orm = await fakeOrmJson(dir);
-    ormJsonArgs = orm.args;
-    // The pod's emptyDir shared by the two containers.
-    const runDir = join(dir, 'run');
-    await mkdir(runDir);
-    const exporterPort = await freePort();
-    const common = { ...process.env, ONLOAD_METRICS_DIR: runDir };
-    startProcess(
-      state.stateDir,
-      'orm-json-runner',
-      process.execPath,
-      [join(bundles, 'orm-json-runner.mjs')],
-      {
-        ...common,
-        ONLOAD_ORM_JSON: orm.program,
-        ONLOAD_ORM_JSON_ARGS: '--flat stats',
-        ONLOAD_STACKS_FILE: '',
-        ONLOAD_METRICS_INTERVAL_SECONDS: '1',
-        ONLOAD_ORM_JSON_TIMEOUT_SECONDS: '1',
-      },
-    );
-    startProcess(
-      state.stateDir,
-      'onload-exporter',
-      process.execPath,
-      [join(bundles, 'onload-exporter.mjs')],
-      {
-        ...common,
-        ONLOAD_METRICS_PORT: String(exporterPort),
-        NODE_NAME: exporterNode,
-      },
-    );
-
-    // The sfptpd pod's run directory (an emptyDir shared by sfptpd and the exporter).
-    const sfptpdRun = join(dir, 'sfptpd');
-    await mkdir(sfptpdRun);
-    const socket = join(sfptpdRun, 'metrics.sock');
-    sfptpdFixture = join(sfptpdRun, 'fixture.txt');
-    await copyFile(join(fixtures, 'sfptpd-openmetrics-2-instances.txt'), sfptpdFixture);
-    startProcess(state.stateDir, 'fake-sfptpd', process.execPath, [
-      join(fixtures, 'fake-sfptpd.mjs'),
-      `--socket=${socket}`,
-      `--fixture=${sfptpdFixture}`,
-    ]);
-    const sfptpdPort = await freePort();
-    startProcess(
-      state.stateDir,
-      'sfptpd-exporter',
-      process.execPath,
-      [join(bundles, 'sfptpd-exporter.mjs')],
-      {
-        ...process.env,
-        ONLOAD_METRICS_PORT: String(sfptpdPort),
-        NODE_NAME: sfptpdNode,
-        SFPTPD_METRICS_SOCKET: socket,
-        SFPTPD_JSON_STATS: join(sfptpdRun, 'stats.jsonl'),
-      },
-    );
-
+    const metricsPod = await agentPod(agents, 'onload-metrics');
+    exporterAddress = `${metricsPod.status.podIP}:9101`;
+    const sfptpdPod = await agentPod(agents, 'sfptpd');
+    sfptpdFixture = join(emptyDirOnHost(sfptpdPod.metadata.uid, 'run'), 'fixture.txt');
+    // Series carry the namespace a ServiceMonitor gives them: the release's, where the agents of a
+    // real release run too.
+    const agentLabels = { namespace: ns };
     prometheus = await startPrometheus(
       state,
       'prometheus',
       [
         { job: 'labeller', address: `${await labellerAddress()}:9102`, labels: { namespace: ns } },
-        { job: 'onload-metrics', address: `127.0.0.1:${exporterPort}`, labels: { namespace: ns } },
-        { job: 'onload-sfptpd', address: `127.0.0.1:${sfptpdPort}`, labels: { namespace: ns } },
+        { job: 'onload-metrics', address: exporterAddress, labels: agentLabels },
+        {
+          job: 'onload-sfptpd',
+          address: `${sfptpdPod.status.podIP}:${sfptpdPort}`,
+          labels: agentLabels,
+        },
       ],
       [rulesFile],
       progressTo('prometheus'),
@@ -176,6 +186,9 @@ describe('metrics scraped by a real Prometheus', () => {
   });
 
   afterAll(async () => {
+    await stopNodeAgents(agents);
+    await deleteNamespace(agents.namespace);
+    await rm(ormJson.dir, { recursive: true, force: true });
     const result = await uninstall(r);
     expect(result.code).toBe(0);
     await waitNodesClean(ns);
@@ -206,7 +219,7 @@ describe('metrics scraped by a real Prometheus', () => {
   });
 
   it('scrapes the Onload exporter: one series set per stack that orm_json reports', async () => {
-    const sel = `namespace="${ns}",node="${exporterNode}"`;
+    const sel = `namespace="${ns}",node="${realNodeName}"`;
     await waitFor(
       'the exporter to be scraped after a good orm_json run',
       async () => (await value(prometheus, `onload_stacks{${sel}}`)) === 3,
@@ -217,10 +230,40 @@ describe('metrics scraped by a real Prometheus', () => {
     expect(stacks.map((s) => s.metric.stack_name).sort()).toEqual(
       expect.arrayContaining(['trader-a', 'trader-b']),
     );
+    // The raw output of the newest orm_json run, as the fixture printed it.
+    const raw = await fetch(`http://${exporterAddress}/orm.json`);
+    expect(raw.headers.get('content-type')).toContain('application/json');
+    expect(await raw.json()).toEqual(
+      JSON.parse(await readFile(`${ormJson.program}.stdout`, 'utf8')) as unknown,
+    );
+  });
+
+  it('answers every query of the Grafana dashboard with data', async () => {
+    const dashboard = JSON.parse(await readFile(dashboardFile, 'utf8')) as DashboardJson;
+    // Grafana's variables as a user picks them: this release's namespace, every node.
+    const queries = [
+      ...dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr)),
+      ...dashboard.templating.list.flatMap((v) => labelValuesSelector(v.definition)),
+    ]
+      .map((q) => q.replaceAll('$namespace', ns).replaceAll('$node', '.+'))
+      // A table of the nodes in a state: no node has one right after an install, so the series
+      // it filters are what must be there.
+      .map((q) => q.replace(/\s*== 1$/, ''));
+    expect(queries.length).toBeGreaterThan(10);
+    let empty: string[] = [];
+    await waitFor(
+      'every dashboard query to return a series (rates need two samples)',
+      async () => {
+        empty = [];
+        for (const q of queries) if ((await prometheus.query(q)).length === 0) empty.push(q);
+        return empty.length === 0;
+      },
+      { timeoutMs: 60_000, intervalMs: 2000, describe: () => `no data for: ${empty.join(' | ')}` },
+    );
   });
 
   it('fires OnloadMetricsDown once orm_json keeps failing on a node', async () => {
-    await writeFile(ormJsonArgs, '--exit=1 --stderr=onload:_no_such_device\n');
+    await writeFile(ormJson.args, '--exit=1 --stderr=onload:_no_such_device\n');
     const firing = await waitFor(
       'OnloadMetricsDown to fire',
       async () =>
@@ -229,8 +272,8 @@ describe('metrics scraped by a real Prometheus', () => {
         ),
       { timeoutMs: 60_000, intervalMs: 500 },
     );
-    expect(firing.labels).toMatchObject({ namespace: ns, node: exporterNode });
-    await writeFile(ormJsonArgs, '\n');
+    expect(firing.labels).toMatchObject({ namespace: ns, node: realNodeName });
+    await writeFile(ormJson.args, '\n');
     await waitFor(
       'OnloadMetricsDown to resolve',
       async () =>
@@ -240,7 +283,7 @@ describe('metrics scraped by a real Prometheus', () => {
   });
 
   it("scrapes the sfptpd exporter from sfptpd's OpenMetrics socket and fires SfptpdNotLocked once no instance is in sync", async () => {
-    const sel = `namespace="${ns}",node="${sfptpdNode}"`;
+    const sel = `namespace="${ns}",node="${realNodeName}"`;
     await waitFor(
       'sfptpd instance ptp1 in sync',
       async () => (await value(prometheus, `sfptpd_in_sync{${sel},sync="ptp1"}`)) === 1,
@@ -264,6 +307,6 @@ describe('metrics scraped by a real Prometheus', () => {
         ),
       { timeoutMs: 60_000, intervalMs: 500 },
     );
-    expect(firing.labels).toMatchObject({ namespace: ns, node: sfptpdNode });
+    expect(firing.labels).toMatchObject({ namespace: ns, node: realNodeName });
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '../../lib/wait.ts';
 import { writesVersionReady } from './faults.ts';
 import { hungAnnotation } from './kmm/worker-pod.ts';
-import { kernelVersion } from '../nodes.ts';
+import { fakeNode, kernelVersion } from '../nodes.ts';
 import {
   createNamespace,
   deleteNamespace,
@@ -513,6 +513,23 @@ describe(`KMM contract (${kmmLabel(kmm)})`, () => {
       '--timeout=60s',
     ]);
   });
+  it('leaves a node it has no NodeModulesConfig for alone: a ready label there stays', async () => {
+    const untargeted = `${ns}-untargeted`;
+    await apply(fakeNode({ name: untargeted, solarflare: false }));
+    try {
+      await setNodeLabels(untargeted, { [ready('onload')]: '' });
+      // Each node update reaches KMM's NodeModulesConfig reconciler (it watches nodes).
+      for (const poke of ['1', '2', '3']) {
+        await setNodeLabels(untargeted, { 'testbed.onload.amd.com/poke': poke });
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+      expect(await getNmc(untargeted)).toBeUndefined();
+      expect((await getNode(untargeted)).metadata.labels[ready('onload')]).toBe('');
+    } finally {
+      await kubectl(['delete', 'node', untargeted, '--wait=false']);
+    }
+  });
+
   it('deadlocks when the namespace is deleted while a module is loaded, until the namespace exists again and holds a Module', async () => {
     const doomed = await createNamespace('kmm-doomed');
     const only = `testbed.onload.amd.com/${doomed}`;

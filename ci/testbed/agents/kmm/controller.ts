@@ -225,6 +225,9 @@ export function startKmm(
         ? { imageChecked: (m: Module, image: string) => imageChecked(caches, m, image) }
         : {}),
     });
+    // KMM reconciles NodeModulesConfigs: a node no Module has targeted has none, and KMM never
+    // touches it, whatever its labels (its reconciler returns on a missing NodeModulesConfig).
+    if (!nmc && spec.length === 0 && workerPodsOn(nodeName).length === 0) return requeueWait;
     if (canonical(withoutVersion(spec)) !== canonical(withoutVersion(currentSpec))) {
       log.info('NodeModulesConfig spec', { node: nodeName, modules: spec.map(refKey) });
       await writeNmc(node, nmc, 'spec', spec);
