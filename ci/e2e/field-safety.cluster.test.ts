@@ -446,16 +446,7 @@ describe('Field safety (KMM stand-in with the newest KMM API)', () => {
     } finally {
       signalGroup(plugin, 'SIGTERM');
       await rm(versionFile, { force: true });
-      // The test pod stays for its log until the next helm test.
-      await kubectl([
-        'delete',
-        'pod',
-        '-n',
-        ns,
-        '-l',
-        'app.kubernetes.io/component=test',
-        '--wait',
-      ]);
+      // The (failed) test pod stays for its log until uninstall: step 4.
     }
   });
 
@@ -536,11 +527,28 @@ describe('Field safety (KMM stand-in with the newest KMM API)', () => {
     expect(watch.checker.violations).toEqual([]);
   });
 
-  it('4. uninstalls cleanly', async () => {
+  it('4. uninstalls cleanly, the last helm test pod included', async () => {
     watch.checker.watchRollout(false);
     await deleteWorkloads();
+    const testPods = async (): Promise<string[]> =>
+      (
+        await kubectlJson<{ items: PodJson[] }>([
+          'get',
+          'pods',
+          '-n',
+          ns,
+          '-l',
+          'app.kubernetes.io/component=test',
+        ])
+      ).items.map((p) => p.metadata.name);
+    expect(await testPods()).toEqual(['onload-test']);
     const result = await uninstall(r);
     expect(result.code).toBe(0);
     await waitNodesClean(ns);
+    // post-delete deleted it; the kubelet confirms the deletion of an ended pod at once.
+    await waitFor('the helm test pod gone', async () => (await testPods()).length === 0, {
+      timeoutMs: 30_000,
+      intervalMs: 500,
+    });
   });
 });

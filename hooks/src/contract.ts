@@ -96,6 +96,8 @@ export const components = {
   labeller: 'labeller',
   hook: 'hook',
   onloadMetrics: 'onload-metrics',
+  /** The `helm test` pod: a test hook, so not a release object that uninstall deletes. */
+  test: 'test',
 } as const;
 
 /**

@@ -14,7 +14,7 @@ import {
 import type { PdbView } from '../kube/port.ts';
 import { readNodeFacts } from '../model/node-facts.ts';
 import { fromMap } from '../kube/selectors.ts';
-import { consumer, module, node, ns, pullPod, release } from '../testing/fixtures.ts';
+import { consumer, module, node, ns, pod, pullPod, release } from '../testing/fixtures.ts';
 import type { MemoryKube } from '../testing/memory-kube.ts';
 import { cluster, context, selectorLabel, spec } from '../testing/phase-setup.ts';
 import { runLabeller } from './labeller.ts';
@@ -552,6 +552,25 @@ describe('pre-delete and post-delete', () => {
       expect(Object.keys(n.labels).filter((k) => k.includes(ns))).toEqual([]);
       expect(n.annotations).toEqual({});
     }
+  });
+
+  it("post-delete deletes the release's last helm test pod, no other release's", async () => {
+    const kube = cluster({ nodes: names(1), from: 'v1', moduleVersion: 'v1' });
+    const testPod = (instance: string) =>
+      pod(`${instance}-test`, 'node-0', {
+        namespace: ns,
+        phase: 'Succeeded',
+        labels: {
+          'app.kubernetes.io/instance': instance,
+          'app.kubernetes.io/component': 'test',
+        },
+      });
+    kube.putPod(testPod(release));
+    kube.putPod(testPod('other'));
+    const result = await runPostDelete(context(kube, spec({ version: 'v1' })));
+    expect(result.exitCode).toBe(0);
+    const left = [...kube.pods.values()].filter((p) => p.namespace === ns && !p.deleting);
+    expect(left.map((p) => p.name)).toEqual(['other-test']);
   });
 });
 

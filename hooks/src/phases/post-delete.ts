@@ -1,7 +1,8 @@
 // post-delete (Argo CD PostDelete): leave the nodes clean — our labels and annotations and the KMM
 // version labels removed from every node that carries keys of this namespace — then wait (bounded)
-// until KMM reports the modules unloaded, warning about nodes where it does not.
-import { kmmReadyLabel, moduleNames, rolloutLeaseName } from '../contract.ts';
+// until KMM reports the modules unloaded, warning about nodes where it does not. The last `helm
+// test` pod goes too: Helm keeps test hook pods after an uninstall.
+import { components, kmmReadyLabel, moduleNames, rolloutLeaseName } from '../contract.ts';
 import type { NodeView } from '../kube/port.ts';
 import { ourLabelKeys } from '../model/node-facts.ts';
 import { cleanupChange } from '../planner/cleanup.ts';
@@ -21,6 +22,7 @@ export async function runPostDelete(ctx: PhaseContext): Promise<PhaseResult> {
   for (const node of byName.values())
     if ((await writer.settle(node, cleanupChange)).kind === 'written') cleaned++;
   log.info(`removed the Onload labels and annotations of namespace ${ns} from ${cleaned} node(s)`);
+  await deleteTestPods(ctx);
 
   // KMM removes `.ready` once a module is unloaded: watch the nodes that still carry one.
   const changes = new Changes();
@@ -69,4 +71,13 @@ export async function runPostDelete(ctx: PhaseContext): Promise<PhaseResult> {
   const message = `nodes are clean: no Onload labels of namespace ${ns} left, KMM reports the modules unloaded`;
   log.info(message);
   return { exitCode: exitCodes.ok, message };
+}
+
+async function deleteTestPods({ port, config, log }: PhaseContext): Promise<void> {
+  const pods = await port.listPods({
+    namespace: config.namespace,
+    labelSelector: `app.kubernetes.io/instance=${config.release},app.kubernetes.io/component=${components.test}`,
+  });
+  for (const pod of pods)
+    if (await port.deletePod(pod)) log.info(`deleted the helm test pod ${pod.name}`);
 }
