@@ -53,7 +53,7 @@ describe('firmware --apply on one node', () => {
     );
     expect(result).toMatchObject({ kind: 'failed' });
     expect(result.kind === 'failed' && result.message).toContain(
-      'apps/app (blocked by PodDisruptionBudget apps/app)',
+      'apps/app (blocked by PodDisruptionBudget apps/app: no)',
     );
     expect(flashed).toBe(false);
     expect(await paused(kube)).toBe(false);

@@ -15,7 +15,7 @@ import {
   podsLeavingPausedNode,
   type ReleaseRef,
 } from '../../hooks/src/model/pods.ts';
-import { nextEvictionAt } from '../../hooks/src/planner/node-evict.ts';
+import { describePods, nextEvictionAt } from '../../hooks/src/planner/node-evict.ts';
 import type { EvictionRecord, PodTarget } from '../../hooks/src/planner/types.ts';
 
 export type Phase = 'drain' | 'flash' | 'reload' | 'resume' | 'done';
@@ -142,20 +142,8 @@ function describe(
   leaving: readonly PodView[],
   evictions: ReadonlyMap<string, EvictionRecord>,
 ): string {
-  const consumersText = toEvict.map((p) => {
-    const r = evictions.get(p.uid);
-    const why =
-      r?.outcome === 'blocked'
-        ? `blocked by PodDisruptionBudget ${r.budgets?.join(', ') || '(unknown)'}`
-        : r?.outcome === 'refused'
-          ? `eviction refused: ${r.message ?? ''}`
-          : p.deleting
-            ? 'terminating'
-            : 'not evicted yet';
-    return `${podKey(p)} (${why})`;
-  });
   const servicesText = leaving.map((p) => `${podKey(p)} (the release's, leaving the paused node)`);
-  return [...consumersText, ...servicesText].join(', ');
+  return [describePods(toEvict, evictions), ...servicesText].filter((t) => t !== '').join(', ');
 }
 
 function reload(input: PlanInput): Step {

@@ -69,7 +69,8 @@ export function evict(input: NodeInput, pods: readonly PodView[]): Decision {
   };
 }
 
-function describePods(
+/** Each pod still on a node being drained, with why it is still there. */
+export function describePods(
   pods: readonly PodView[],
   evictions: ReadonlyMap<string, EvictionRecord>,
 ): string {
