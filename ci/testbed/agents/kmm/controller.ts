@@ -24,6 +24,7 @@ import {
   nextSpec,
   readyChanges,
   readySince,
+  recordedStatus,
   shuffled,
   taintedReadyLabels,
   workerAction,
@@ -104,32 +105,23 @@ export function startKmm(
     step: WorkerStep,
   ): Promise<Step> {
     const nodeName = node.metadata?.name ?? '';
-    const status = nmc?.status?.modules ?? [];
-    if (step.kind === 'delete' || step.kind === 'unloaded' || step.kind === 'loaded') {
-      const ref: ModuleRef = {
-        namespace: step.pod.metadata?.namespace ?? '',
-        name: step.pod.metadata?.labels?.[moduleNameLabel] ?? '',
-      };
-      if (step.kind === 'loaded') {
-        await writeNmc(node, nmc, 'status', [
-          ...status.filter((e) => refKey(e) !== refKey(ref)),
-          step.entry,
-        ]);
-      } else if (step.kind === 'unloaded') {
-        await writeNmc(
-          node,
-          nmc,
-          'status',
-          status.filter((e) => refKey(e) !== refKey(ref)),
-        );
-      } else {
-        log.info('deleting worker pod', {
+    if (step.kind === 'delete') {
+      log.info('deleting worker pod', {
+        node: nodeName,
+        pod: step.pod.metadata?.name,
+        why: step.why,
+      });
+      await deleteWorkerPod(clients, caches, step.pod);
+      return 'acted';
+    }
+    if (step.kind !== 'create') {
+      if (step.kind === 'forget')
+        log.info('status entry dropped without an unload', {
           node: nodeName,
-          pod: step.pod.metadata?.name,
+          module: refKey(step.entry),
           why: step.why,
         });
-        await deleteWorkerPod(clients, caches, step.pod);
-      }
+      await writeNmc(node, nmc, 'status', recordedStatus(nmc?.status?.modules ?? [], step));
       return 'acted';
     }
     const version =

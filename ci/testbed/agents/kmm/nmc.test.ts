@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { entry, kernel, kmodule, node, pod } from '../test-objects.ts';
 import {
+  moduleNameLabel,
   readyLabel,
   versionReadyLabel,
   workerActionLabel,
@@ -12,6 +13,7 @@ import {
   nextSpec,
   readyChanges,
   readySince,
+  recordedStatus,
   specDecision,
   taintedReadyLabels,
   workerStep,
@@ -147,6 +149,58 @@ describe('workerStep (NodeModulesConfig -> worker pods)', () => {
     ).toBeUndefined();
     const done = workerPod('Load', v1.config, { phase: 'Succeeded' });
     expect(workerStep(ref, v1, loadedAt, done, now, rebooted)).toMatchObject({ kind: 'loaded' });
+  });
+
+  it('unloads nothing on a node rebooted since the load: the status entry goes, a worker left is an orphan (KMM 2.3)', () => {
+    const loadedAt = { ...v1, lastTransitionTime: '2026-01-01T00:00:00Z' };
+    const rebooted = new Date('2026-01-01T00:05:00Z');
+    const forget = {
+      kind: 'forget',
+      entry: loadedAt,
+      why: 'node rebooted since the load: nothing to unload',
+    };
+    expect(workerStep(ref, undefined, loadedAt, undefined, now, rebooted)).toEqual(forget);
+    // A crash-looping unloader created before the node came back (sfc while onload was loaded).
+    const unloader = workerPod('Unload', v1.config, {
+      phase: 'Running',
+      containerStatuses: [{ restartCount: 3 }],
+    });
+    expect(workerStep(ref, undefined, loadedAt, unloader, now, rebooted)).toEqual(forget);
+    expect(workerStep(ref, undefined, undefined, unloader, now, rebooted)).toMatchObject({
+      kind: 'delete',
+      why: 'orphan worker pod',
+    });
+    // A finished worker is recorded first.
+    const unloaded = workerPod('Unload', v1.config, { phase: 'Succeeded' });
+    expect(workerStep(ref, undefined, loadedAt, unloaded, now, rebooted)).toEqual({
+      kind: 'unloaded',
+      pod: unloaded,
+    });
+    // Not Ready (no readySince), or Ready since before the load: KMM unloads.
+    for (const readySince of [undefined, new Date('2025-12-31T23:00:00Z')])
+      expect(workerStep(ref, undefined, loadedAt, undefined, now, readySince)).toEqual({
+        kind: 'create',
+        action: 'Unload',
+        entry: loadedAt,
+      });
+  });
+
+  it('records a load, an unload or a dropped entry in the status, leaving the other modules', () => {
+    const sfc = entry('sfc', `img/sfc:${kernel}`);
+    const loaded = { ...v2, lastTransitionTime: '2026-01-01T00:00:00Z' };
+    const loader = workerPod('Load', v2.config, { phase: 'Succeeded' });
+    expect(recordedStatus([v1, sfc], { kind: 'loaded', entry: loaded, pod: loader })).toEqual([
+      sfc,
+      loaded,
+    ]);
+    const unloader = pod(
+      { [workerActionLabel]: 'Unload', [moduleNameLabel]: 'onload' },
+      { status: { phase: 'Succeeded' } },
+    );
+    expect(recordedStatus([v1, sfc], { kind: 'unloaded', pod: unloader })).toEqual([sfc]);
+    expect(recordedStatus([v1, sfc], { kind: 'forget', entry: v1, why: 'rebooted' })).toEqual([
+      sfc,
+    ]);
   });
 
   it('reads when the node last became Ready', () => {

@@ -3,6 +3,7 @@
 import { parse } from 'yaml';
 import type { NodeView, PodView } from '../kube/views.ts';
 import {
+  moduleNameLabel,
   readyLabel,
   readyLabelledModules,
   refKey,
@@ -105,7 +106,8 @@ export type WorkerStep =
   | { readonly kind: 'create'; readonly action: WorkerAction; readonly entry: NmcEntry }
   | { readonly kind: 'delete'; readonly pod: PodView; readonly why: string }
   | { readonly kind: 'loaded'; readonly entry: NmcEntry; readonly pod: PodView }
-  | { readonly kind: 'unloaded'; readonly pod: PodView };
+  | { readonly kind: 'unloaded'; readonly pod: PodView }
+  | { readonly kind: 'forget'; readonly entry: NmcEntry; readonly why: string };
 
 export function workerAction(pod: PodView): WorkerAction | undefined {
   const action = pod.metadata?.labels?.[workerActionLabel];
@@ -148,6 +150,41 @@ function loadedBeforeReboot(status: NmcEntry, nodeReadySince: Date | undefined):
 }
 
 /**
+ * A module no longer wanted on a node that became Ready after it was loaded (a reboot, as KMM
+ * 2.2/2.3 detect it) is not in the kernel: KMM runs no Unload worker for it. KMM 2.3 drops the
+ * status entry (KMM 2.2 waits for the spec instead; KMM >= 2.4 tells a reboot by its boot ID); a
+ * worker pod still there is then an orphan. A finished pod is recorded first, as KMM's SyncStatus
+ * does.
+ */
+function rebootedUnwanted(
+  spec: NmcEntry | undefined,
+  status: NmcEntry | undefined,
+  pod: PodView | undefined,
+  nodeReadySince: Date | undefined,
+): WorkerStep | undefined {
+  const phase = pod?.status?.phase;
+  if (spec || !status || phase === 'Succeeded' || phase === 'Failed') return undefined;
+  if (!loadedBeforeReboot(status, nodeReadySince)) return undefined;
+  return { kind: 'forget', entry: status, why: 'node rebooted since the load: nothing to unload' };
+}
+
+/** The NodeModulesConfig status once a finished worker pod (or a reboot) is recorded. */
+export function recordedStatus(
+  status: readonly NmcEntry[],
+  step: Extract<WorkerStep, { kind: 'loaded' | 'unloaded' | 'forget' }>,
+): NmcEntry[] {
+  const ref: ModuleRef =
+    step.kind === 'unloaded'
+      ? {
+          namespace: step.pod.metadata?.namespace ?? '',
+          name: step.pod.metadata?.labels?.[moduleNameLabel] ?? '',
+        }
+      : step.entry;
+  const others = status.filter((e) => entryKey(e) !== entryKey(ref));
+  return step.kind === 'loaded' ? [...others, step.entry] : others;
+}
+
+/**
  * Next step for one Module on one node, from its NMC spec entry, status entry and worker pod
  * (`pod` undefined: none, or one being deleted — then nothing happens until it is gone).
  */
@@ -159,6 +196,8 @@ export function workerStep(
   now: Date,
   nodeReadySince?: Date,
 ): WorkerStep | undefined {
+  const forget = rebootedUnwanted(spec, status, pod, nodeReadySince);
+  if (forget) return forget;
   if (pod) {
     if (pod.metadata?.deletionTimestamp) return undefined;
     const action = workerAction(pod);
