@@ -719,8 +719,10 @@ export interface ChartValuesModuleTolerations {
   readonly mode: 'auto' | 'always' | 'never';
   /**
    * Tolerations every Module gets first: a cordon (node.kubernetes.io/unschedulable) and a node
-   * that is NotReady or unreachable for a while. Replace the list to change them; [] for none.
-   * @default [{"key":"node.kubernetes.io/unschedulable","operator":"Exists","effect":"NoSchedule"},{"key":"node.kubernetes.io/not-ready","operator":"Exists","effect":"NoExecute"},{"key":"node.kubernetes.io/unreachable","operator":"Exists","effect":"NoExecute"}]
+   * that is NotReady or unreachable (node.kubernetes.io/not-ready and /unreachable with any
+   * effect: the node lifecycle controller adds their NoSchedule taints as soon as a kubelet misses
+   * its heartbeat, NoExecute after). Replace the list to change them; [] for none.
+   * @default [{"key":"node.kubernetes.io/unschedulable","operator":"Exists","effect":"NoSchedule"},{"key":"node.kubernetes.io/not-ready","operator":"Exists"},{"key":"node.kubernetes.io/unreachable","operator":"Exists"}]
    */
   readonly defaults: readonly (Readonly<Record<string, unknown>>)[];
 }

@@ -10,12 +10,13 @@ import { daemonSet, kmmModule, podSpec, type Manifest } from './lib/manifests.ts
 import { helmMajors, render } from './lib/render.ts';
 
 /** A toleration as the chart renders it (plain object, not the client's model class). */
-type Toleration = Readonly<Record<'key' | 'operator' | 'effect', string>>;
+type Toleration = Readonly<Record<'key' | 'operator', string> & { effect?: string }>;
 
+// not-ready and unreachable with every effect: their NoSchedule taints come first.
 const defaults: readonly Toleration[] = [
   { key: 'node.kubernetes.io/unschedulable', operator: 'Exists', effect: 'NoSchedule' },
-  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
-  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists' },
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists' },
 ];
 const maintenance: Toleration = {
   key: 'example.com/maintenance',
