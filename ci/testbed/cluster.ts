@@ -148,6 +148,7 @@ async function bringUp(
       clientKey: pki.adminKey,
     }),
   );
+  const nodeOptions = normaliseNodes(options.nodes);
   const layout: ClusterLayout = {
     stateDir,
     etcdClientPort,
@@ -158,6 +159,7 @@ async function bringUp(
     adminKubeconfig,
     pki,
     kwokStages: await kwokStageFiles(),
+    fakeNodes: nodeOptions.length,
   };
 
   progress(`starting etcd and kube-apiserver on 127.0.0.1:${apiserverPort} (state ${stateDir})`);
@@ -207,7 +209,6 @@ async function bringUp(
   const kwokPid = startProcess(stateDir, 'kwok', binaryPath('kwok', 'kwok'), kwokArgs(layout));
 
   const kubectl = kubectlIn(adminKubeconfig);
-  const nodeOptions = normaliseNodes(options.nodes);
   await addNodes(adminKubeconfig, nodeOptions);
   const alive = (): void => {
     for (const [name, pid] of [

@@ -13,6 +13,26 @@ export interface ClusterLayout {
   readonly adminKubeconfig: string;
   readonly pki: Pki;
   readonly kwokStages: readonly string[];
+  /** How many nodes KWOK keeps alive: their heartbeats scale with it (nodeHeartbeat). */
+  readonly fakeNodes: number;
+}
+
+/**
+ * The fake nodes' heartbeats. KWOK, like a kubelet, renews a node's Lease every quarter of its
+ * duration (10 s of 40 s), and the node lifecycle controller marks a node NotReady, tainting it
+ * NoSchedule, once its last renewal is older than its grace period (50 s by default). KWOK sharing
+ * two cores with a bed of 1000 nodes renewed ~20 Leases a second where 100 were due, and the
+ * nodes flapped. Beds above `realisticUpTo` nodes renew every 30 s and are given 180 s: no rollout
+ * step waits on a heartbeat.
+ */
+export function nodeHeartbeat(fakeNodes: number): {
+  readonly leaseSeconds: number;
+  readonly gracePeriodSeconds?: number;
+} {
+  const realisticUpTo = 200;
+  return fakeNodes <= realisticUpTo
+    ? { leaseSeconds: 40 }
+    : { leaseSeconds: 120, gracePeriodSeconds: 180 };
 }
 
 export const serviceAccountIssuer = 'https://kubernetes.default.svc.cluster.local';
@@ -65,6 +85,7 @@ export function apiserverArgs(l: ClusterLayout): string[] {
 }
 
 export function controllerManagerArgs(l: ClusterLayout): string[] {
+  const { gracePeriodSeconds } = nodeHeartbeat(l.fakeNodes);
   return [
     `--kubeconfig=${l.adminKubeconfig}`,
     '--leader-elect=false',
@@ -77,6 +98,7 @@ export function controllerManagerArgs(l: ClusterLayout): string[] {
     '--kube-api-qps=200',
     '--kube-api-burst=400',
     '--concurrent-gc-syncs=10',
+    ...(gracePeriodSeconds ? [`--node-monitor-grace-period=${gracePeriodSeconds}s`] : []),
   ];
 }
 
@@ -94,7 +116,7 @@ export function kwokArgs(l: ClusterLayout): string[] {
     `--kubeconfig=${l.adminKubeconfig}`,
     // Only the fake nodes (nodes.ts annotates them): a real node's kubelet owns its pods.
     '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
-    '--node-lease-duration-seconds=40',
+    `--node-lease-duration-seconds=${nodeHeartbeat(l.fakeNodes).leaseSeconds}`,
     '--cidr=10.0.0.0/16',
     '--node-ip=127.0.0.1',
     `--server-address=127.0.0.1:${l.kwokServerPort}`,
