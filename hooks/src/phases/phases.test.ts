@@ -572,6 +572,24 @@ describe('pre-delete and post-delete', () => {
     const left = [...kube.pods.values()].filter((p) => p.namespace === ns && !p.deleting);
     expect(left.map((p) => p.name)).toEqual(['other-test']);
   });
+
+  it('post-delete still succeeds when the helm test pod cannot be deleted, saying how to remove it', async () => {
+    const kube = cluster({ nodes: names(1), from: 'v1', moduleVersion: 'v1' });
+    kube.deletePod = () => Promise.reject(new Error('pods is forbidden'));
+    kube.putPod(
+      pod(`${release}-test`, 'node-0', {
+        namespace: ns,
+        phase: 'Failed',
+        labels: { 'app.kubernetes.io/instance': release, 'app.kubernetes.io/component': 'test' },
+      }),
+    );
+    const ctx = context(kube, spec({ version: 'v1' }));
+    const result = await runPostDelete(ctx);
+    expect(result.exitCode).toBe(0);
+    expect(ctx.lines.join('\n')).toContain(
+      `could not delete the helm test pod (pods is forbidden); remove it with: kubectl delete pod -n ${ns} -l app.kubernetes.io/instance=${release},app.kubernetes.io/component=test`,
+    );
+  });
 });
 
 describe('labeller', () => {

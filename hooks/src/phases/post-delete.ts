@@ -73,11 +73,15 @@ export async function runPostDelete(ctx: PhaseContext): Promise<PhaseResult> {
   return { exitCode: exitCodes.ok, message };
 }
 
+/** A leftover test pod never fails the uninstall: it is reported with the command to remove it. */
 async function deleteTestPods({ port, config, log }: PhaseContext): Promise<void> {
-  const pods = await port.listPods({
-    namespace: config.namespace,
-    labelSelector: `app.kubernetes.io/instance=${config.release},app.kubernetes.io/component=${components.test}`,
-  });
-  for (const pod of pods)
-    if (await port.deletePod(pod)) log.info(`deleted the helm test pod ${pod.name}`);
+  const labelSelector = `app.kubernetes.io/instance=${config.release},app.kubernetes.io/component=${components.test}`;
+  try {
+    for (const pod of await port.listPods({ namespace: config.namespace, labelSelector }))
+      if (await port.deletePod(pod)) log.info(`deleted the helm test pod ${pod.name}`);
+  } catch (error) {
+    log.warn(
+      `could not delete the helm test pod (${error instanceof Error ? error.message : String(error)}); remove it with: kubectl delete pod -n ${config.namespace} -l ${labelSelector}`,
+    );
+  }
 }
