@@ -90,6 +90,19 @@ async function podsOn(node: string, namespace: string): Promise<Map<string, stri
   return new Map(pods.items.map((p) => [p.metadata.name, p.metadata.uid]));
 }
 
+/** Names of the release namespace's objects of `kind` with component label `component`. */
+async function componentObjects(kind: string, component: string): Promise<string[]> {
+  const list = await kubectlJson<{ items: { metadata: { name: string } }[] }>([
+    'get',
+    kind,
+    '-n',
+    ns,
+    '-l',
+    `app.kubernetes.io/component=${component}`,
+  ]);
+  return list.items.map((o) => o.metadata.name);
+}
+
 async function expectAllOn(version: string): Promise<void> {
   const versions = await loadedVersions(ns);
   for (const node of await selectedNodes())
@@ -280,29 +293,11 @@ describe('Field safety (KMM stand-in with the newest KMM API)', () => {
     // The sfc report ran diagnostics.sfc.image's sfreport and showed the file it wrote.
     expect(out).toContain('fixture sfreport: wrote sfreport-fixture-');
     expect(out).toMatch(/===== sfreport output file sfreport-fixture-[^ ]+\.html =====/);
-    const left = await kubectlJson<{ items: unknown[] }>([
-      'get',
-      'pods',
-      '-n',
-      ns,
-      '-l',
-      'app.kubernetes.io/component=troubleshooting',
-    ]);
-    expect(left.items).toEqual([]);
+    expect(await componentObjects('pods', 'troubleshooting')).toEqual([]);
   });
 
   it('2d. kubectl onload firmware: a dry run reads, --apply writes in a real Job; on an Onload node it drains through the Eviction API, reloads the driver and brings the node back', async () => {
-    const firmwareJobs = async (): Promise<unknown[]> =>
-      (
-        await kubectlJson<{ items: unknown[] }>([
-          'get',
-          'jobs',
-          '-n',
-          ns,
-          '-l',
-          'app.kubernetes.io/component=firmware',
-        ])
-      ).items;
+    const firmwareJobs = (): Promise<string[]> => componentObjects('jobs', 'firmware');
     const settings = ['--sfboot', 'firmware-variant=ultra-low-latency', '--sfupdate'];
     // The real node: real Job pods run diagnostics.sfc.image's (fixture) sfboot and sfupdate.
     const dry = await kubectlOnload(['firmware', realNodeName, ...settings, '-n', ns]);
@@ -530,17 +525,7 @@ describe('Field safety (KMM stand-in with the newest KMM API)', () => {
   it('4. uninstalls cleanly, the last helm test pod included', async () => {
     watch.checker.watchRollout(false);
     await deleteWorkloads();
-    const testPods = async (): Promise<string[]> =>
-      (
-        await kubectlJson<{ items: PodJson[] }>([
-          'get',
-          'pods',
-          '-n',
-          ns,
-          '-l',
-          'app.kubernetes.io/component=test',
-        ])
-      ).items.map((p) => p.metadata.name);
+    const testPods = (): Promise<string[]> => componentObjects('pods', 'test');
     expect(await testPods()).toEqual(['onload-test']);
     const result = await uninstall(r);
     expect(result.code).toBe(0);

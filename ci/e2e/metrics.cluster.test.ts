@@ -18,12 +18,13 @@ import { waitFor } from '../lib/wait.ts';
 import { freePort } from '../testbed/ports.ts';
 import { startPrometheus, type Prometheus } from '../testbed/prometheus.ts';
 import { realNodeName } from '../testbed/realnode/config.ts';
-import { createNamespace, deleteNamespace, kubectlJson, testbed } from '../testbed/session.ts';
+import { createNamespace, deleteNamespace, testbed } from '../testbed/session.ts';
 import { binaryPath } from '../tools/build.ts';
 import {
   agentPod,
   emptyDirOnHost,
   renderNodeAgents,
+  runningPod,
   startNodeAgents,
   stopNodeAgents,
   type NodeAgents,
@@ -63,10 +64,6 @@ const agentValues = (ormJsonPath: string, sfptpdPort: number): Values =>
     },
   });
 
-interface PodList {
-  items: { status: { phase?: string; podIP?: string } }[];
-}
-
 /**
  * orm_json on the host: the fixture program in a directory of its own (the runner container sees
  * the host's / at /host), printing `<copy>.stdout` and reading `<copy>.args` at each run.
@@ -84,18 +81,7 @@ async function fakeOrmJson(): Promise<{ dir: string; program: string; args: stri
 async function labellerAddress(): Promise<string> {
   return waitFor(
     'the labeller pod running with an IP',
-    async () => {
-      const pods = await kubectlJson<PodList>([
-        'get',
-        'pods',
-        '-n',
-        ns,
-        '-l',
-        'app.kubernetes.io/component=labeller',
-      ]);
-      const pod = pods.items.find((p) => p.status.phase === 'Running' && p.status.podIP);
-      return pod?.status.podIP;
-    },
+    async () => (await runningPod(ns, 'labeller'))?.status.podIP,
     { timeoutMs: 120_000, intervalMs: 500 },
   );
 }

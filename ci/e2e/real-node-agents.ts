@@ -8,6 +8,7 @@ import type { Manifest } from '../../charts/onload/tests/lib/manifests.ts';
 import { effectiveSelector, render } from '../../charts/onload/tests/lib/render.ts';
 import { realNodeName, realNodePaths, realNodeScheduling } from '../testbed/realnode/config.ts';
 import { kubectl, kubectlJson, testbed } from '../testbed/session.ts';
+import { componentLabel } from '../../hooks/src/model/pods.ts';
 import { merge, type Values } from './values.ts';
 
 const agentComponents = new Set(['onload-metrics', 'sfptpd', 'workload']);
@@ -25,7 +26,7 @@ export interface NodeAgents {
   readonly objects: readonly Manifest[];
 }
 
-const component = (o: Manifest): string => o.metadata.labels?.['app.kubernetes.io/component'] ?? '';
+const component = (o: Manifest): string => o.metadata.labels?.[componentLabel] ?? '';
 
 /** The agents' objects of the chart rendered for `namespace` with the real node as its selector. */
 export async function renderNodeAgents(namespace: string, values: Values): Promise<NodeAgents> {
@@ -119,17 +120,25 @@ interface PodJson {
   status: { phase?: string; podIP?: string };
 }
 
-/** The Running pod of a component of the agents on the real node. */
-export async function agentPod(agents: NodeAgents, of: string): Promise<PodJson> {
+/** A Running pod with an IP of `component` in `namespace`, if there is one. */
+export async function runningPod(
+  namespace: string,
+  component: string,
+): Promise<PodJson | undefined> {
   const pods = await kubectlJson<{ items: PodJson[] }>([
     'get',
     'pods',
     '-n',
-    agents.namespace,
+    namespace,
     '-l',
-    `app.kubernetes.io/component=${of}`,
+    `${componentLabel}=${component}`,
   ]);
-  const pod = pods.items.find((p) => p.status.phase === 'Running' && p.status.podIP);
+  return pods.items.find((p) => p.status.phase === 'Running' && p.status.podIP);
+}
+
+/** The Running pod of a component of the agents on the real node. */
+export async function agentPod(agents: NodeAgents, of: string): Promise<PodJson> {
+  const pod = await runningPod(agents.namespace, of);
   if (!pod || pod.spec.nodeName !== realNodeName)
     throw new Error(`no Running ${of} pod on ${realNodeName} in ${agents.namespace}`);
   return pod;

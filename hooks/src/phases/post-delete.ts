@@ -5,6 +5,7 @@
 import { components, kmmReadyLabel, moduleNames, rolloutLeaseName } from '../contract.ts';
 import type { NodeView } from '../kube/port.ts';
 import { ourLabelKeys } from '../model/node-facts.ts';
+import { componentLabel, instanceLabel } from '../model/pods.ts';
 import { cleanupChange } from '../planner/cleanup.ts';
 import { NodeWriter } from '../runtime/node-writer.ts';
 import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.ts';
@@ -75,7 +76,7 @@ export async function runPostDelete(ctx: PhaseContext): Promise<PhaseResult> {
 
 /** A leftover test pod never fails the uninstall: it is reported with the command to remove it. */
 async function deleteTestPods({ port, config, log }: PhaseContext): Promise<void> {
-  const labelSelector = `app.kubernetes.io/instance=${config.release},app.kubernetes.io/component=${components.test}`;
+  const labelSelector = `${instanceLabel}=${config.release},${componentLabel}=${components.test}`;
   try {
     for (const pod of await port.listPods({ namespace: config.namespace, labelSelector }))
       if (await port.deletePod(pod)) log.info(`deleted the helm test pod ${pod.name}`);
