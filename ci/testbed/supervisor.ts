@@ -1,5 +1,8 @@
 // Starts test-bed processes in their own process groups, logs each to <state>/logs/<name>.log,
-// records their pids in <state>/pids (one per line) and stops them again.
+// records them in <state>/pids (one `<pid> <start time>` per line) and stops them again. A pid
+// alone does not name a process for long: the kernel hands it out again once the process is
+// gone (pid_max is often 32768, which a test run's kubectl and helm calls go through), so a
+// recorded process is only taken for ours while its start time matches.
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +25,8 @@ export function startProcess(
   const child = spawn(file, args, { detached: true, stdio: ['ignore', log, log], env });
   if (child.pid === undefined) throw new Error(`could not start ${name} (${file})`);
   child.unref();
-  appendFileSync(join(stateDir, 'pids'), `${child.pid}\n`);
+  const started = startTimeOf(child.pid) ?? 0;
+  appendFileSync(join(stateDir, 'pids'), `${child.pid} ${started}\n`);
   return child.pid;
 }
 
@@ -39,42 +43,106 @@ export function startWatchdog(stateDir: string, ownerPid: number): void {
   child.unref();
 }
 
-export function isAlive(pid: number): boolean {
+/** A process as started: its pid and its start time, which a later holder of the pid lacks. */
+export interface ProcessId {
+  readonly pid: number;
+  /** Clock ticks after boot (field 22 of /proc/<pid>/stat). */
+  readonly started: number;
+}
+
+/** The fields of /proc/<pid>/stat after the command name, from field 3 (the state) on. */
+function statFields(pid: number): string[] | undefined {
   try {
-    process.kill(pid, 0);
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ');
   } catch {
-    return false;
-  }
-  // A zombie (exited, its parent gone and not yet reaped by init) is not alive.
-  try {
-    return !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
-  } catch {
-    return false;
+    return undefined;
   }
 }
 
-export function recordedPids(stateDir: string): number[] {
+function startTimeOf(pid: number): number | undefined {
+  const started = Number(statFields(pid)?.[19]);
+  return Number.isFinite(started) ? started : undefined;
+}
+
+/** The running process `pid` as a ProcessId (to tell it later from a process given its pid). */
+export function processIdOf(pid: number): ProcessId | undefined {
+  const started = startTimeOf(pid);
+  return started === undefined ? undefined : { pid, started };
+}
+
+/** Whether `pid` runs (a zombie — exited, not yet reaped — does not). */
+export function isAlive(pid: number): boolean {
+  const state = statFields(pid)?.[0];
+  return state !== undefined && state !== 'Z';
+}
+
+/** Whether the process `id` names still runs (not another one given its pid since). */
+export function isRunning(id: ProcessId): boolean {
+  return isAlive(id.pid) && startTimeOf(id.pid) === id.started;
+}
+
+/** Every process the bed recorded, running or not. */
+export function recordedProcesses(stateDir: string): ProcessId[] {
   const file = join(stateDir, 'pids');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [pid = '', started = ''] = line.split(' ');
+      return { pid: Number(pid), started: Number(started) };
+    });
 }
 
-export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+/** The pids of the bed's recorded processes that still run. */
+export function recordedPids(stateDir: string): number[] {
+  return recordedProcesses(stateDir)
+    .filter(isRunning)
+    .map((p) => p.pid);
+}
+
+/** Sends `signal` to `pid` (a negative pid: its process group) unless it is gone already. */
+export function signalProcess(pid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(-pid, signal);
+    process.kill(pid, signal);
   } catch {
     // already gone
   }
 }
 
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  signalProcess(-pid, signal);
+}
+
 /** SIGTERM every recorded process group, then SIGKILL what is still alive after `graceMs`. */
 export async function stopAll(stateDir: string, graceMs = 5000): Promise<void> {
-  const pids = recordedPids(stateDir).reverse();
-  for (const pid of pids) signalGroup(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (pids.some(isAlive) && Date.now() < deadline) await sleep(100);
-  for (const pid of pids.filter(isAlive)) signalGroup(pid, 'SIGKILL');
-  while (pids.some(isAlive)) await sleep(50);
+  await stopProcesses(recordedProcesses(stateDir).reverse(), graceMs);
+}
+
+/** How long a process may outlive SIGKILL (it is in the kernel, e.g. on a slow unmount). */
+const killWaitMs = 30_000;
+
+function signalProcessAndGroup(pid: number, signal: NodeJS.Signals): void {
+  signalGroup(pid, signal);
+  signalProcess(pid, signal);
+}
+
+/**
+ * SIGTERM each process and its group, SIGKILL what still runs after `graceMs`; throws naming any
+ * process that outlives SIGKILL by `killWaitMs` rather than waiting for ever.
+ */
+export async function stopProcesses(ids: readonly ProcessId[], graceMs: number): Promise<void> {
+  for (const { pid } of ids.filter(isRunning)) signalProcessAndGroup(pid, 'SIGTERM');
+  const running = () => ids.filter(isRunning);
+  const termDeadline = Date.now() + graceMs;
+  while (running().length > 0 && Date.now() < termDeadline) await sleep(100);
+  for (const { pid } of running()) signalProcessAndGroup(pid, 'SIGKILL');
+  const killDeadline = Date.now() + killWaitMs;
+  while (running().length > 0 && Date.now() < killDeadline) await sleep(50);
+  const left = running().map(({ pid }) => `${pid} (state ${statFields(pid)?.[0] ?? '?'})`);
+  if (left.length > 0)
+    throw new Error(`still running ${killWaitMs / 1000} s after SIGKILL: ${left.join(', ')}`);
 }
 
 export function tailOfLog(stateDir: string, name: string, lines = 30): string {

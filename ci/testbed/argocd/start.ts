@@ -16,7 +16,14 @@ import { ensureDebianPackages } from '../../tools/system-packages.ts';
 import type { ClusterState } from '../cluster.ts';
 import { installCrds } from '../crds.ts';
 import { freePorts } from '../ports.ts';
-import { isAlive, signalGroup, startProcess, tailOfLog } from '../supervisor.ts';
+import {
+  isAlive,
+  processIdOf,
+  startProcess,
+  stopProcesses,
+  tailOfLog,
+  type ProcessId,
+} from '../supervisor.ts';
 import {
   argoCdNamespace,
   componentEnv,
@@ -106,10 +113,11 @@ export async function startArgoCd(state: ClusterState, progress: Progress): Prom
   const argocd = binaryPath('argocd', 'argocd');
   const pathDir = await binDir(join(workDir, 'bin'), argoModule);
   progress(`starting Argo CD ${tools.argocd.version} (redis, repo-server, application-controller)`);
-  const pids: number[] = [];
+  const processes: ProcessId[] = [];
   const start = (name: string, file: string, args: string[], env?: NodeJS.ProcessEnv): number => {
     const pid = startProcess(state.stateDir, name, file, args, env);
-    pids.push(pid);
+    const id = processIdOf(pid);
+    if (id) processes.push(id);
     return pid;
   };
   const alive = (name: string, pid: number): void => {
@@ -151,7 +159,7 @@ export async function startArgoCd(state: ClusterState, progress: Progress): Prom
       },
     );
   } catch (error) {
-    await stopGroups(pids);
+    await stopArgoCd(processes);
     throw error;
   }
   const startSeconds = (Date.now() - started) / 1000;
@@ -160,16 +168,10 @@ export async function startArgoCd(state: ClusterState, progress: Progress): Prom
     namespace: argoCdNamespace,
     version: tools.argocd.version,
     startSeconds,
-    stop: () => stopGroups(pids),
+    stop: () => stopArgoCd(processes),
   };
 }
 
-async function stopGroups(pids: readonly number[]): Promise<void> {
-  for (const pid of [...pids].reverse()) signalGroup(pid, 'SIGTERM');
-  await waitFor('Argo CD to stop', () => Promise.resolve(!pids.some(isAlive)), {
-    timeoutMs: 10_000,
-    intervalMs: 100,
-  }).catch(() => {
-    for (const pid of pids.filter(isAlive)) signalGroup(pid, 'SIGKILL');
-  });
+function stopArgoCd(processes: readonly ProcessId[]): Promise<void> {
+  return stopProcesses([...processes].reverse(), 10_000);
 }

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withLock } from '../../tools/build-lock.ts';
+import type { ProcessId } from '../supervisor.ts';
 import { realNodeSlots } from './config.ts';
 
 export const hostRecordDir = '/run/onload-testbed';
@@ -56,7 +57,7 @@ export interface HostRecord extends SharedHostBaseline {
   /** The DNAT rule's arguments in table nat (after `-A` / `-D`). */
   readonly dnatRule: readonly string[];
   readonly bridge: string;
-  readonly pids: { kubelet?: number; containerd?: number };
+  readonly pids: { kubelet?: ProcessId; containerd?: ProcessId };
 }
 
 async function readRecordFile(slot: number): Promise<HostRecord | undefined> {

@@ -13,7 +13,7 @@ import { binaryPath, ensureTool } from '../../tools/build.ts';
 import { renderKubeconfig } from '../kubeconfig.ts';
 import { createClientCert, type Pki } from '../pki.ts';
 import { freePorts } from '../ports.ts';
-import { isAlive, startProcess, tailOfLog } from '../supervisor.ts';
+import { isAlive, processIdOf, startProcess, tailOfLog } from '../supervisor.ts';
 import {
   cniConfig,
   containerdConfig,
@@ -335,7 +335,7 @@ export async function startRealNode(
   await setUpNetwork(record, paths, slot);
   await createCgroupRoot(slot.cgroupRoot);
   const containerd = await startContainerd(ctx, paths);
-  record = { ...record, pids: { containerd } };
+  record = { ...record, pids: { containerd: processIdOf(containerd) } };
   await writeHostRecord(record);
   const images: ImportedImage[] = [];
   for (const archive of [pauseArchive, ...(options.images ?? [])]) {
@@ -343,7 +343,7 @@ export async function startRealNode(
     images.push(await describeArchive(archive));
   }
   const kubelet = await startKubelet(ctx, paths, slot.cgroupRoot, progress);
-  record = { ...record, pids: { containerd, kubelet } };
+  record = { ...record, pids: { ...record.pids, kubelet: processIdOf(kubelet) } };
   await writeHostRecord(record);
 
   const kubectl = binaryPath('kubernetes', 'kubectl');

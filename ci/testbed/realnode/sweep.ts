@@ -2,12 +2,12 @@
 // down from its host record. Run by every `up` and by the watchdog.
 import { join } from 'node:path';
 import type { Progress } from '../../lib/progress.ts';
-import { isAlive, recordedPids } from '../supervisor.ts';
+import { recordedPids } from '../supervisor.ts';
 import { readHostRecords, type HostRecord } from './host-record.ts';
 import { tearDownRealNode } from './teardown.ts';
 
 function bedAlive(record: HostRecord): boolean {
-  return recordedPids(record.stateDir).some(isAlive);
+  return recordedPids(record.stateDir).length > 0;
 }
 
 /** Tears down the real nodes of dead beds; returns the records of the live ones. */

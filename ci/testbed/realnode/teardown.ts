@@ -10,7 +10,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { run } from '../../lib/process.ts';
 import { binaryPath } from '../../tools/build.ts';
-import { isAlive } from '../supervisor.ts';
+import {
+  isRunning,
+  processIdOf,
+  signalProcess,
+  stopProcesses,
+  type ProcessId,
+} from '../supervisor.ts';
 import { realNodeName } from './config.ts';
 import {
   iptablesCommands,
@@ -22,25 +28,6 @@ import {
   type SharedHostBaseline,
 } from './host-record.ts';
 import { chainRemovals, chainsIn, cgroupMounts, mountPointsUnder } from './host-state.ts';
-
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // gone already
-  }
-}
-
-async function stopProcess(pid: number | undefined, graceMs: number): Promise<void> {
-  if (pid === undefined || !isAlive(pid)) return;
-  signal(-pid, 'SIGTERM');
-  signal(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(100);
-  signal(-pid, 'SIGKILL');
-  signal(pid, 'SIGKILL');
-  while (isAlive(pid)) await sleep(50);
-}
 
 async function deleteNodePods(kubeconfig: string): Promise<void> {
   await run(
@@ -90,22 +77,23 @@ async function killContainers(cgroupRoot: string): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const pids = await pidsIn(cgroups);
     if (pids.length === 0) return;
-    for (const pid of pids) signal(pid, 'SIGKILL');
+    for (const pid of pids) signalProcess(pid, 'SIGKILL');
     await sleep(100);
   }
   throw new Error(`processes still in the node's cgroups: ${(await pidsIn(cgroups)).join(' ')}`);
 }
 
 /** containerd's shims for this node: their command line names its socket. */
-async function shimPids(socket: string): Promise<number[]> {
-  const pids: number[] = [];
+async function shims(socket: string): Promise<ProcessId[]> {
+  const found: ProcessId[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes('containerd-shim') && cmdline.split('\0').includes(socket))
-      pids.push(Number(entry));
+    const id = processIdOf(Number(entry));
+    if (id && cmdline.includes('containerd-shim') && cmdline.split('\0').includes(socket))
+      found.push(id);
   }
-  return pids;
+  return found;
 }
 
 async function unmountUnder(dir: string): Promise<void> {
@@ -211,14 +199,13 @@ export async function tearDownRealNode(record: HostRecord, kubeconfig?: string):
   };
   const failed = () =>
     new Error(`real node teardown left host state behind:\n${failures.join('\n')}`);
-  if (kubeconfig && existsSync(kubeconfig) && isAlive(record.pids.kubelet ?? -1))
+  const { kubelet, containerd } = record.pids;
+  if (kubeconfig && existsSync(kubeconfig) && kubelet && isRunning(kubelet))
     await step('delete the node’s pods', () => deleteNodePods(kubeconfig));
-  await step('stop kubelet', () => stopProcess(record.pids.kubelet, 10_000));
+  await step('stop kubelet', () => stopProcesses(kubelet ? [kubelet] : [], 10_000));
   await step('kill containers', () => killContainers(record.cgroupRoot));
-  await step('stop containerd', () => stopProcess(record.pids.containerd, 5000));
-  await step('stop shims', async () => {
-    for (const pid of await shimPids(record.containerdSocket)) await stopProcess(pid, 1000);
-  });
+  await step('stop containerd', () => stopProcesses(containerd ? [containerd] : [], 5000));
+  await step('stop shims', async () => stopProcesses(await shims(record.containerdSocket), 1000));
   await step('unmount', () => unmountUnder(record.stateDir));
   await step('remove cgroups', () => removeCgroups(record.cgroupRoot));
   await step('remove the bridge', () => removeBridge(record.bridge));
