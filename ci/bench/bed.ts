@@ -17,7 +17,7 @@ import { runLabellerCase } from './labeller.ts';
 import type { BenchOptions } from './options.ts';
 import { BenchRelease, hooksAccount, labellerAccount, releaseNamespace } from './release.ts';
 import type { BedResult, RolloutCase } from './results.ts';
-import { runPhase, runRolloutCase } from './rollout.ts';
+import { relay, runPhase, runRolloutCase } from './rollout.ts';
 import { seconds } from './table.ts';
 import { benchWorkload, workloadName, workloadNamespace } from './workload.ts';
 
@@ -83,7 +83,7 @@ export async function runBed(
     await release.applyRbac(valuesA, 'templates/hooks-rbac.yaml', hooksAccount);
     await runPhase(release, 'pre', valuesA);
     await release.helm('install', valuesA);
-    await runPhase(release, 'post', valuesA);
+    await runPhase(release, 'post', valuesA, relay(progress, `[${nodes} nodes] install:`));
     const installSeconds = (Date.now() - installStarted) / 1000;
     progress(`[${nodes} nodes] installed in ${seconds(installSeconds)}`);
 

@@ -1,13 +1,18 @@
 // Watches every Node and Pod of the test bed and feeds the changes to an InvariantChecker in the
 // order the API server made them. Two watch streams are merged by resourceVersion (etcd's global
 // revision) after a short reorder window, so a pod deletion and a node relabel are never judged
-// in the wrong order.
+// in the wrong order. A stream that ends (the client drops a watch after 30 s without data) is
+// resumed where watch-ledger.ts says, and a replayed change (e.g. a deleted daemon pod's binding,
+// which would be judged again against its node's labels of now) is never fed twice.
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeObject, ObservationSink, ObservedObject } from './invariants.ts';
+import { WatchLedger } from './watch-ledger.ts';
 
 // Long enough for one watch stream to lag the other on a loaded 2-core machine.
 const reorderWindowMs = 3000;
+
+type WatchedObject = KubeObject & { metadata: { resourceVersion?: string } };
 
 interface Pending {
   readonly receivedAt: number;
@@ -17,7 +22,8 @@ interface Pending {
 export class ClusterObserver {
   private readonly pending: Pending[] = [];
   private readonly aborts: AbortController[] = [];
-  private readonly lastVersion = new Map<string, string>();
+  private readonly ledger = new WatchLedger();
+  private fedUpTo = 0;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly kubeconfig: KubeConfig;
@@ -53,18 +59,27 @@ export class ClusterObserver {
 
   private async watch(kind: ObservedObject['kind'], path: string): Promise<void> {
     const query: Record<string, string> = { allowWatchBookmarks: 'true' };
-    const since = this.lastVersion.get(kind);
-    if (since) query.resourceVersion = since;
+    const since = this.ledger.resumeAfter(kind);
+    if (since !== undefined) query.resourceVersion = String(since);
     const abort = await new Watch(this.kubeconfig).watch(
       path,
       query,
-      (type, object: KubeObject & { metadata: { resourceVersion?: string } }) => {
-        const rv = object.metadata.resourceVersion;
-        if (rv) this.lastVersion.set(kind, rv);
-        if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') return;
+      (type, object: WatchedObject) => {
+        if (type === 'ERROR') {
+          // 410 Gone: the resume point left the API server's window; list afresh.
+          if ((object as { code?: number }).code === 410) this.ledger.expired(kind);
+          return;
+        }
+        const rv = Number(object.metadata.resourceVersion ?? 0);
+        if (type !== 'ADDED' && type !== 'MODIFIED' && type !== 'DELETED') {
+          this.ledger.bookmark(kind, rv);
+          return;
+        }
+        const key = `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+        if (!this.ledger.change(kind, key, rv)) return;
         this.pending.push({
           receivedAt: Date.now(),
-          event: { kind, type, resourceVersion: Number(rv ?? 0), object },
+          event: { kind, type, resourceVersion: rv, object },
         });
       },
       () => {
@@ -82,7 +97,13 @@ export class ClusterObserver {
     this.pending.length = 0;
     this.pending.push(...keep);
     ready.sort((a, b) => a.event.resourceVersion - b.event.resourceVersion);
-    for (const { event, receivedAt } of ready)
+    for (const { event, receivedAt } of ready) {
+      if (event.type !== 'ADDED' && event.resourceVersion < this.fedUpTo)
+        console.warn(
+          `[observer] a ${event.kind} change (${event.object.metadata.name}, resourceVersion ${event.resourceVersion}) arrived after ${this.fedUpTo} was judged: one watch stream lagged the other by more than ${reorderWindowMs / 1000} s, so invariants judged near it may be wrong`,
+        );
+      this.fedUpTo = Math.max(this.fedUpTo, event.resourceVersion);
       for (const sink of this.sinks) sink.observe({ ...event, at: receivedAt });
+    }
   }
 }
