@@ -188,6 +188,57 @@ describe('InvariantChecker', () => {
     ]);
   });
 
+  describe('a change arriving after a later one of the other watch stream', () => {
+    const at = (event: ObservedObject, resourceVersion: number): ObservedObject => ({
+      ...event,
+      resourceVersion,
+    });
+    const dp = (name: string, nodeName?: string): KubeObject => ({
+      metadata: { name, namespace: ns, labels: { 'app.kubernetes.io/component': 'device-plugin' } },
+      spec: { ...(nodeName ? { nodeName } : {}), containers: [] },
+    });
+
+    it('withdraws a binding verdict once the node change before it arrives, and keeps a true one', () => {
+      const c = checker();
+      c.observe(at(node('n1', { [onloadWanted]: '1' }, 'ADDED'), 1));
+      c.observe(at(node('n2', { [onloadWanted]: '1' }, 'ADDED'), 2));
+      c.observe(at(pod(dp('dp-a'), 'ADDED'), 5));
+      c.observe(at(pod(dp('dp-a', 'n1')), 11));
+      c.observe(at(pod(dp('dp-b'), 'ADDED'), 12));
+      c.observe(at(pod(dp('dp-b', 'n2')), 13));
+      expect(c.violations).toHaveLength(2);
+      // n1's driver came at 10, before the binding at 11; n2's at 14, after the one at 13.
+      c.observe(at(node('n1', { [onloadWanted]: '1', [onloadReady]: '' }), 10));
+      c.observe(at(node('n2', { [onloadWanted]: '1', [onloadReady]: '' }), 14));
+      expect(c.violations.map((v) => v.detail)).toEqual([
+        'onload-e2e/dp-b scheduled on n2 before onload was loaded there',
+      ]);
+    });
+
+    it('judges a late binding against the node as it was then, not as it is now', () => {
+      const c = checker();
+      c.observe(at(node('n1', steady, 'ADDED'), 1));
+      c.observe(at(pod(dp('dp-a'), 'ADDED'), 2));
+      c.observe(at(node('n1', { [onloadWanted]: '2' }), 8));
+      c.observe(at(pod(dp('dp-a', 'n1')), 5));
+      expect(c.violations).toEqual([]);
+    });
+
+    it('withdraws a relabel verdict once the consumer’s deletion before it arrives', () => {
+      const c = checker();
+      c.observe(at(node('n1', steady, 'ADDED'), 1));
+      c.observe(at(pod(consumer('trader-0', 'n1'), 'ADDED'), 2));
+      c.observe(at(pod(consumer('trader-1', 'n1'), 'ADDED'), 3));
+      c.observe(at(node('n1', { ...steady, [onloadWanted]: '2' }), 9));
+      expect(c.violations.map((v) => v.invariant)).toEqual(['no relabel while consumers run']);
+      c.observe(at(pod(consumer('trader-0', 'n1'), 'DELETED'), 6));
+      // trader-1 was still there at 9: the verdict stands.
+      expect(c.violations.map((v) => v.invariant)).toEqual(['no relabel while consumers run']);
+      c.observe(at(pod(consumer('trader-1', 'n1'), 'DELETED'), 7));
+      expect(c.violations).toEqual([]);
+    });
+  });
+
   it('checks the settled state: nothing paused and every selected node at the version', () => {
     const c = checker();
     c.observe(

@@ -1,5 +1,8 @@
 // Rollout invariants, checked on every observed change of a Node or Pod, in the order the API
-// server applied them (resourceVersion). Pure: feed it observations, read its violations.
+// server applied them (resourceVersion). Pure: feed it observations, read its violations. A change
+// judged against the other watch stream's objects (a pod against its node's labels, a relabel
+// against the node's pods) is judged against them as they were at its resourceVersion, and judged
+// again whenever a change arrives late: its verdict stands only while it still holds.
 import {
   components,
   kmmReadyLabel,
@@ -11,6 +14,7 @@ import {
   userlandVersionLabel,
 } from '../../hooks/src/contract.ts';
 import { workerVersionLabel } from '../testbed/agents/kmm/labels.ts';
+import { StreamHistory } from './stream-history.ts';
 
 export interface ObservedObject {
   readonly kind: 'Node' | 'Pod';
@@ -86,8 +90,16 @@ function evictedThroughApi(pod: KubeObject): boolean {
   );
 }
 
+interface CrossStreamVerdict {
+  readonly violation: Violation;
+  readonly holds: () => boolean;
+}
+
 export class InvariantChecker implements ObservationSink {
-  readonly violations: Violation[] = [];
+  private readonly found: Violation[] = [];
+  private crossStream: CrossStreamVerdict[] = [];
+  private readonly history = new StreamHistory();
+  private newestRv = 0;
   /** Consumer pods seen terminating: their node, and whether the Eviction API did it. */
   readonly evictions = new Map<string, { readonly node: string; readonly viaApi: boolean }>();
   private readonly nodes = new Map<string, KubeObject>();
@@ -108,14 +120,46 @@ export class InvariantChecker implements ObservationSink {
     this.rolloutWatched = on;
   }
 
+  get violations(): readonly Violation[] {
+    return [...this.found, ...this.crossStream.map((v) => v.violation)];
+  }
+
   observe(event: ObservedObject): void {
     const key = `${event.object.metadata.namespace ?? ''}/${event.object.metadata.name}`;
+    const late = event.resourceVersion < this.newestRv;
+    this.newestRv = Math.max(this.newestRv, event.resourceVersion);
+    this.recordHistory(event, key);
     if (event.kind === 'Node') this.observeNode(event, key);
     else this.observePod(event, key);
+    if (late) this.crossStream = this.crossStream.filter((v) => v.holds());
+  }
+
+  private recordHistory(event: ObservedObject, key: string): void {
+    const { object, resourceVersion: rv } = event;
+    const deleted = event.type === 'DELETED';
+    if (event.kind === 'Node')
+      this.history.recordNode(
+        object.metadata.name,
+        rv,
+        deleted ? {} : (object.metadata.labels ?? {}),
+      );
+    else if (object.spec?.nodeName !== undefined && usesOnload(object))
+      this.history.recordConsumer(object.spec.nodeName, key, rv, !deleted);
   }
 
   private fail(invariant: string, resourceVersion: number, detail: string): void {
-    this.violations.push({ invariant, resourceVersion, detail });
+    this.found.push({ invariant, resourceVersion, detail });
+  }
+
+  /** A verdict on the other stream's objects at `resourceVersion`, while `holds` says so. */
+  private failAcrossStreams(
+    invariant: string,
+    resourceVersion: number,
+    detail: () => string,
+    holds: () => boolean,
+  ): void {
+    if (holds())
+      this.crossStream.push({ violation: { invariant, resourceVersion, detail: detail() }, holds });
   }
 
   private observeNode(event: ObservedObject, key: string): void {
@@ -135,14 +179,14 @@ export class InvariantChecker implements ObservationSink {
     for (const module of Object.values(moduleNames)) {
       const label = kmmVersionLabel(namespace, module);
       if (before && was[label] !== now[label]) {
-        const consumers = this.consumersOn(name);
-        if (consumers.length > 0) {
-          this.fail(
-            'no relabel while consumers run',
-            rv,
-            `${name}: ${label} ${was[label] ?? '∅'} → ${now[label] ?? '∅'} while ${consumers.join(', ')} still on the node`,
-          );
-        }
+        const consumers = () => this.history.consumersBefore(name, rv);
+        this.failAcrossStreams(
+          'no relabel while consumers run',
+          rv,
+          () =>
+            `${name}: ${label} ${was[label] ?? '∅'} → ${now[label] ?? '∅'} while ${consumers().join(', ')} still on the node`,
+          () => consumers().length > 0,
+        );
       }
     }
     const sfcLabel = kmmVersionLabel(namespace, moduleNames.sfc);
@@ -199,14 +243,13 @@ export class InvariantChecker implements ObservationSink {
     const nodeName = pod.spec?.nodeName;
     const scheduledNow = nodeName !== undefined && known?.spec?.nodeName === undefined;
     if (scheduledNow && event.type !== 'ADDED' && this.isOnloadDaemonPod(pod)) {
-      const labels = this.nodes.get(`/${nodeName}`)?.metadata.labels ?? {};
-      if (labels[kmmReadyLabel(this.policy.namespace, moduleNames.onload)] === undefined) {
-        this.fail(
-          'daemon pods start only where the driver is loaded',
-          rv,
-          `${key} scheduled on ${nodeName} before onload was loaded there`,
-        );
-      }
+      const ready = kmmReadyLabel(this.policy.namespace, moduleNames.onload);
+      this.failAcrossStreams(
+        'daemon pods start only where the driver is loaded',
+        rv,
+        () => `${key} scheduled on ${nodeName} before onload was loaded there`,
+        () => this.history.nodeLabelsBefore(nodeName, rv)[ready] === undefined,
+      );
     }
     // A pod that has ended (e.g. a helm test pod) holds no device: deleting it evicts nobody.
     const ended = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
@@ -222,17 +265,19 @@ export class InvariantChecker implements ObservationSink {
     }
     if (this.isOnloadDaemonPod(pod) && isReady(pod)) {
       const nodeName = pod.spec?.nodeName ?? '';
-      const node = this.nodes.get(`/${nodeName}`);
-      const loaded =
-        node?.metadata.labels?.[kmmVersionReadyLabel(this.policy.namespace, moduleNames.onload)];
+      const versionReady = kmmVersionReadyLabel(this.policy.namespace, moduleNames.onload);
+      const loaded = () => this.history.nodeLabelsBefore(nodeName, rv)[versionReady];
       const userland = pod.metadata.labels?.[userlandVersionLabel];
-      if (loaded !== undefined && loaded !== userland) {
-        this.fail(
-          'userland matches the loaded driver',
-          rv,
-          `${key} Ready with userland ${userland ?? '∅'} on ${nodeName} whose driver is ${loaded}`,
-        );
-      }
+      this.failAcrossStreams(
+        'userland matches the loaded driver',
+        rv,
+        () =>
+          `${key} Ready with userland ${userland ?? '∅'} on ${nodeName} whose driver is ${loaded() ?? '∅'}`,
+        () => {
+          const version = loaded();
+          return version !== undefined && version !== userland;
+        },
+      );
     }
   }
 
@@ -240,12 +285,6 @@ export class InvariantChecker implements ObservationSink {
     const component = pod.metadata.labels?.['app.kubernetes.io/component'];
     const daemon = component === components.devicePlugin || component === components.controlPlane;
     return daemon && pod.metadata.namespace === this.policy.namespace;
-  }
-
-  private consumersOn(nodeName: string): string[] {
-    return [...this.pods.entries()]
-      .filter(([, p]) => p.spec?.nodeName === nodeName && usesOnload(p))
-      .map(([k]) => k);
   }
 
   /** Final state: nothing paused, every selected node labelled and loaded at `version`. */
