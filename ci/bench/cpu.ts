@@ -1,6 +1,7 @@
 // CPU time of the test bed's processes (API server, etcd, controllers, KWOK, agents), read from
 // /proc, so a case can show where the machine's CPUs went while the hook ran.
 import { existsSync, readFileSync } from 'node:fs';
+import { fieldsAfterName } from '../lib/proc-stat.ts';
 import { recordedPids } from '../testbed/supervisor.ts';
 
 /** Linux reports utime/stime in USER_HZ ticks, 100 per second. */
@@ -11,11 +12,8 @@ export function parseProcStat(text: string): { name: string; cpuSeconds: number 
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return undefined;
-  const fields = text
-    .slice(close + 2)
-    .trim()
-    .split(/\s+/);
-  // After "pid (comm)": state is field 3, utime 14 and stime 15 (1-based, proc(5)).
+  const fields = fieldsAfterName(text);
+  // utime is field 14 and stime 15 (1-based, proc(5)).
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
   if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;

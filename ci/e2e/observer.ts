@@ -3,9 +3,10 @@
 // revision) after a short reorder window. On a loaded machine one stream can lag the other past
 // it (seen in the bench: either stream seconds behind the other), so a change can still arrive
 // after a later one was fed: the checker judges a change against the other stream's objects as
-// they were at its resourceVersion, and again when a late one comes (invariants.ts). A stream that ends (the client drops a watch after 30 s without data) is
-// resumed where watch-ledger.ts says, and a replayed change (e.g. a deleted daemon pod's binding,
-// which would be judged again against its node's labels of now) is never fed twice.
+// they were at its resourceVersion, and again when a late one comes (invariants.ts). A stream
+// that ends (the client drops a watch after 30 s without data) is resumed where watch-ledger.ts
+// says, and a replayed change (e.g. a deleted daemon pod's binding, which would be judged again
+// against its node's labels of now) is never fed twice.
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeObject, ObservationSink, ObservedObject } from './invariants.ts';

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readStatFields } from '../lib/proc-stat.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export function logPath(stateDir: string, name: string): string {
@@ -50,18 +51,8 @@ export interface ProcessId {
   readonly started: number;
 }
 
-/** The fields of /proc/<pid>/stat after the command name, from field 3 (the state) on. */
-function statFields(pid: number): string[] | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
-
 function startTimeOf(pid: number): number | undefined {
-  const started = Number(statFields(pid)?.[19]);
+  const started = Number(readStatFields(pid)?.[19]);
   return Number.isFinite(started) ? started : undefined;
 }
 
@@ -73,7 +64,7 @@ export function processIdOf(pid: number): ProcessId | undefined {
 
 /** Whether `pid` runs (a zombie — exited, not yet reaped — does not). */
 export function isAlive(pid: number): boolean {
-  const state = statFields(pid)?.[0];
+  const state = readStatFields(pid)?.[0];
   return state !== undefined && state !== 'Z';
 }
 
@@ -140,7 +131,7 @@ export async function stopProcesses(ids: readonly ProcessId[], graceMs: number):
   for (const { pid } of running()) signalProcessAndGroup(pid, 'SIGKILL');
   const killDeadline = Date.now() + killWaitMs;
   while (running().length > 0 && Date.now() < killDeadline) await sleep(50);
-  const left = running().map(({ pid }) => `${pid} (state ${statFields(pid)?.[0] ?? '?'})`);
+  const left = running().map(({ pid }) => `${pid} (state ${readStatFields(pid)?.[0] ?? '?'})`);
   if (left.length > 0)
     throw new Error(`still running ${killWaitMs / 1000} s after SIGKILL: ${left.join(', ')}`);
 }
