@@ -31,7 +31,7 @@ import {
   workerStep,
   type WorkerStep,
 } from './nmc.ts';
-import { droppedWorkerLabels, requeueDueAt, workerLabelChanges } from './versions.ts';
+import { droppedWorkerLabels, requeueDueAt, requeueLives, workerLabelChanges } from './versions.ts';
 import type { PodView } from '../kube/views.ts';
 import type { Module, Nmc, NmcEntry } from './types.ts';
 import { finalizerStep, moduleFinalizer } from './finalizer.ts';
@@ -166,6 +166,13 @@ export function startKmm(
   ): Promise<Step> {
     const workerLabels = workerLabelChanges(labels);
     const now = Date.now();
+    for (const key of [...workerDroppedAt.keys()].filter((k) => k.startsWith(`${nodeName}/`))) {
+      const [, namespace = '', name = ''] = key.split('/');
+      if (!requeueLives(labels, { namespace, name })) {
+        workerDroppedAt.delete(key);
+        workerDueAt.delete(key);
+      }
+    }
     const deferred = new Set<string>();
     let requeueWait: number | undefined;
     for (const ref of workerLabels.workerDue) {

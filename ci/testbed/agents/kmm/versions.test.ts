@@ -5,7 +5,7 @@ import {
   versionModuleLabel,
   workerVersionLabel,
 } from './labels.ts';
-import { requeueDueAt, workerLabelChanges } from './versions.ts';
+import { requeueDueAt, requeueLives, workerLabelChanges } from './versions.ts';
 
 const wanted = versionModuleLabel('ns', 'onload');
 const worker = workerVersionLabel('ns', 'onload');
@@ -85,5 +85,14 @@ describe('requeueDueAt (KMM rate-limited requeue)', () => {
     const due = requeueDueAt(0, unloadMs);
     expect(due).toBeGreaterThanOrEqual(unloadMs);
     expect(due).toBeLessThanOrEqual(2 * unloadMs + 5);
+  });
+});
+
+describe('requeueLives (when KMM forgets a node’s back-off)', () => {
+  const ref = { namespace: 'onload', name: 'onload' };
+  it('lives while the user’s version label is set, and ends once it is removed', () => {
+    expect(requeueLives({ [versionModuleLabel('onload', 'onload')]: '2.0.0' }, ref)).toBe(true);
+    expect(requeueLives({ [versionModuleLabel('onload', 'sfc')]: '2.0.0' }, ref)).toBe(false);
+    expect(requeueLives({}, ref)).toBe(false);
   });
 });

@@ -64,6 +64,17 @@ export function requeueDueAt(since: number, now: number): number {
   return at;
 }
 
+/**
+ * Whether KMM still retries `ref` on a node: its back-off lives only while the reconcile has a
+ * worker label to add back, i.e. while the user's version label is set. With it removed, the
+ * worker label's deletion is the last step, the reconcile asks for no requeue and the rate
+ * limiter forgets the node (node_label_module_version_reconciler.go): a label set later is acted
+ * on at once, not at a back-off grown since the drop.
+ */
+export function requeueLives(labels: Readonly<Record<string, string>>, ref: ModuleRef): boolean {
+  return Boolean(labels[versionModuleLabel(ref.namespace, ref.name)]);
+}
+
 const workerLabelPrefix = 'beta.kmm.node.kubernetes.io/version-worker-pod.';
 
 /** The modules whose worker label is among `removed` label keys. */
