@@ -3,6 +3,7 @@
 // Extra arguments are passed to every jest run (e.g. `npm test -- -t labeller`).
 import { spawn } from 'node:child_process';
 import { formatSeconds, progressTo } from './lib/progress.ts';
+import { createRunTmpdir } from './lib/run-tmpdir.ts';
 import { repoRoot } from './lib/helm.ts';
 import { checkRealNodePrerequisites } from './testbed/realnode/prerequisites.ts';
 import { ensureTroubleshootingFixtureImage } from './image/fixture-image.ts';
@@ -124,6 +125,13 @@ function failed(step: Step, code: number): never {
 }
 
 const started = Date.now();
+// Every step's temporary files go to one directory, removed when the run ends however it ends.
+const runTmp = createRunTmpdir();
+process.env.TMPDIR = runTmp.path;
+process.on('exit', () => {
+  const left = runTmp.remove();
+  if (left) progress(left);
+});
 await ensureTools(
   [
     'kubernetes',
