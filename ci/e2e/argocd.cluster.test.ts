@@ -2,7 +2,7 @@
 // Application whose source is a git repository of charts/onload, with the resources finalizer.
 // Sync for install, a version change rolled out node by node by the PostSync hook (checked by the
 // same invariant watcher as the Helm e2e), a sync with nothing changed, a failed rollout and its
-// retry, and deletion (PreDelete, cascade, PostDelete). The scenarios build on each other.
+// retry, and deletion (PreDelete, cascade). The scenarios build on each other.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { stateLabel } from '../../hooks/src/contract.ts';
 import { progressTo } from '../lib/progress.ts';
@@ -184,11 +184,11 @@ describe(`Argo CD (real application-controller and repo-server)`, () => {
     expect(watch.checker.violations).toEqual([]);
   });
 
-  it('5. deleting the Application runs PreDelete and PostDelete: nodes clean, nothing of ours left', async () => {
+  it('5. deleting the Application runs PreDelete, which leaves the nodes clean; nothing of ours left', async () => {
     watch.checker.watchRollout(false);
     await deleteWorkloads();
     const seconds = await deleteApplication(app);
-    report('delete (PreDelete, cascade, PostDelete, hook clean-up)', seconds);
+    report('delete (PreDelete, cascade, hook clean-up)', seconds);
     await waitNodesClean(ns);
     const leftovers = async (): Promise<string> => {
       const inNamespace = await kubectl([

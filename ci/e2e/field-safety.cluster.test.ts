@@ -530,7 +530,7 @@ describe('Field safety (KMM stand-in with the newest KMM API)', () => {
     const result = await uninstall(r);
     expect(result.code).toBe(0);
     await waitNodesClean(ns);
-    // post-delete deleted it; the kubelet confirms the deletion of an ended pod at once.
+    // pre-delete deleted it; the kubelet confirms the deletion of an ended pod at once.
     await waitFor('the helm test pod gone', async () => (await testPods()).length === 0, {
       timeoutMs: 30_000,
       intervalMs: 500,

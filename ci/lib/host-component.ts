@@ -12,6 +12,7 @@ export interface RenderedManifest {
   readonly spec?: {
     readonly template?: {
       readonly spec?: {
+        readonly serviceAccountName?: string;
         readonly containers?: readonly {
           readonly env?: readonly { readonly name: string; readonly value?: string }[];
         }[];
@@ -62,6 +63,19 @@ export async function containerEnv(
     ),
     ONLOAD_NAMESPACE: r.namespace,
   };
+}
+
+/** The ServiceAccount the pods of `kind` `name` run as. */
+export async function podServiceAccount(
+  r: ChartRendering,
+  kind: string,
+  name: string,
+): Promise<string> {
+  const doc = (await renderChart(r)).find((d) => d.kind === kind && d.metadata?.name === name);
+  const account = doc?.spec?.template?.spec?.serviceAccountName;
+  if (account === undefined)
+    throw new Error(`the chart renders no ${kind} ${name} with a ServiceAccount`);
+  return account;
 }
 
 /**

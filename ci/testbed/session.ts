@@ -12,6 +12,7 @@ import {
   kmmVersionAnnotation,
   userlandReportsAnnotation,
 } from './agents/faults.ts';
+import { uninstallGuard } from '../../hooks/src/contract.ts';
 import { podLogPath } from './agents/runner/logs.ts';
 import type { ClusterState } from './cluster.ts';
 import { untilEstablished } from './crds.ts';
@@ -63,7 +64,37 @@ export async function createNamespace(prefix: string): Promise<string> {
   return name;
 }
 
+/**
+ * Removes the finalizer of every uninstall guard (charts/onload/templates/uninstall-guard.yaml) in
+ * `namespace`, as a user must before `helm uninstall --no-hooks` or deleting the namespace: only
+ * the pre-delete hook removes it otherwise.
+ */
+export async function releaseUninstallGuards(namespace: string): Promise<void> {
+  const list = await kubectl(['get', 'configmaps', '-n', namespace, '-o', 'json'], {
+    allowFailure: true,
+  });
+  if (list.code !== 0) return;
+  const { items } = JSON.parse(list.stdout) as {
+    items: { metadata: { name: string; finalizers?: string[] } }[];
+  };
+  for (const cm of items) {
+    const index = (cm.metadata.finalizers ?? []).indexOf(uninstallGuard.finalizer);
+    if (index < 0) continue;
+    await kubectl([
+      'patch',
+      'configmap',
+      cm.metadata.name,
+      '-n',
+      namespace,
+      '--type=json',
+      '-p',
+      JSON.stringify([{ op: 'remove', path: `/metadata/finalizers/${index}` }]),
+    ]);
+  }
+}
+
 export async function deleteNamespace(name: string): Promise<void> {
+  await releaseUninstallGuards(name);
   await kubectl([
     'delete',
     'namespace',

@@ -77,6 +77,21 @@ export function rolloutLeaseName(fullname: string): string {
   return `${fullname}-rollout`;
 }
 
+/**
+ * The name the chart gives a component's object (`onload.componentName`): the fullname cut so
+ * that `<fullname>-<suffix>` fits 63 characters, one trailing `-` dropped.
+ */
+export function componentObjectName(fullname: string, suffix: string): string {
+  const base = fullname.slice(0, 62 - suffix.length);
+  return `${base.endsWith('-') ? base.slice(0, -1) : base}-${suffix}`;
+}
+
+/** The uninstall guard (templates/uninstall-guard.yaml): its name suffix and its finalizer. */
+export const uninstallGuard = {
+  suffix: 'uninstall-guard',
+  finalizer: `${onloadGroup}/uninstall-guard`,
+} as const;
+
 export const nodeStates = [
   'upgrade-required',
   'stopping-device-plugin',
@@ -192,7 +207,7 @@ export const metricsPaths = {
 } as const;
 
 /** Entry points of the hooks image (bundles under /app in the image, dist/hooks locally). */
-export const hookPhases = ['pre', 'post', 'pre-delete', 'post-delete'] as const;
+export const hookPhases = ['pre', 'post', 'pre-delete'] as const;
 export const entryPoints = [
   ...hookPhases,
   'labeller',

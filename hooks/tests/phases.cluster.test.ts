@@ -7,6 +7,7 @@ import { stringify } from 'yaml';
 import { waitFor } from '../../ci/lib/wait.ts';
 import { kubectl, kubectlJson } from '../../ci/testbed/session.ts';
 import {
+  componentObjectName,
   kmmReadyLabel,
   kmmVersionLabel,
   kmmVersionReadyLabel,
@@ -14,8 +15,9 @@ import {
   pausedLabel,
   skipLabel,
   stateLabel,
+  uninstallGuard,
 } from '../src/contract.ts';
-import { selectorKey, TestRelease } from './release.ts';
+import { releaseName, selectorKey, TestRelease } from './release.ts';
 
 interface PodList {
   items: { metadata: { name: string; deletionTimestamp?: string } }[];
@@ -217,15 +219,32 @@ describe('hook phases on the test bed', () => {
     expect(await consumers()).toEqual([]);
   });
 
-  it('pre-delete evicts every pod that uses Onload; post-delete leaves the nodes clean', async () => {
+  it('pre-delete evicts every pod that uses Onload, lets KMM unload, leaves the nodes clean, then lets the uninstall guard go', async () => {
     await consumer('trader-2', r.nodes[2] ?? '');
+    // What Argo CD does when it deletes the release's objects too early: the guard, deleted
+    // first, stays (its finalizer) until pre-delete has done its work.
+    const guard = componentObjectName(releaseName, uninstallGuard.suffix);
+    await kubectl(['delete', 'configmap', guard, '-n', r.namespace, '--wait=false']);
+    const held = await kubectlJson<{ metadata: { deletionTimestamp?: string } }>([
+      'get',
+      'configmap',
+      guard,
+      '-n',
+      r.namespace,
+    ]);
+    expect(held.metadata.deletionTimestamp).toBeDefined();
     const preDelete = await r.phase('pre-delete', v2);
     expect(preDelete.code).toBe(0);
     expect(preDelete.stdout).toContain('UNINSTALL');
+    expect(preDelete.stdout).toContain(
+      `the Onload labels and annotations of namespace ${r.namespace} removed from ${r.nodes.length} node(s)`,
+    );
     expect(await consumers()).toEqual([]);
+    const gone = await kubectl(['get', 'configmap', guard, '-n', r.namespace], {
+      allowFailure: true,
+    });
+    expect(gone.stderr).toContain('NotFound');
     await r.helm('uninstall');
-    const postDelete = await r.phase('post-delete', v2);
-    expect(postDelete.code).toBe(0);
     await waitFor(
       'KMM to unload everywhere',
       async () => {

@@ -9,6 +9,7 @@ import { stringify } from 'yaml';
 import { chartDir, repoRoot } from '../../ci/lib/helm.ts';
 import {
   containerEnv,
+  podServiceAccount,
   renderedRbac,
   writeTokenKubeconfig,
   type ChartRendering,
@@ -22,6 +23,7 @@ import {
   helm,
   kubectl,
   kubectlJson,
+  releaseUninstallGuards,
   testbed,
   waitCrdsEstablished,
 } from '../../ci/testbed/session.ts';
@@ -156,19 +158,27 @@ export class TestRelease {
             '-f',
             valuesFile ?? '',
           ];
+    // --no-hooks: the pre-delete hook, which releases the uninstall guard, does not run.
+    if (command === 'uninstall') await releaseUninstallGuards(this.namespace);
     return helm(3, args);
   }
 
-  /** Runs a hook entry point on the host as the chart's Job would; resolves with its exit code. */
+  /**
+   * Runs a hook entry point on the host as the chart's Job would (its environment, a token of the
+   * Job's ServiceAccount); resolves with its exit code.
+   */
   async phase(entry: EntryPoint, valuesFile: string): Promise<RunResult> {
-    const env = await containerEnv(
-      this.rendering(valuesFile, 'templates/hooks-jobs.yaml'),
-      'Job',
-      `${releaseName}-${entry}`,
-    );
+    const rendering = this.rendering(valuesFile, 'templates/hooks-jobs.yaml');
+    const job = `${releaseName}-${entry}`;
+    const env = await containerEnv(rendering, 'Job', job);
+    const account = await podServiceAccount(rendering, 'Job', job);
+    const kubeconfig =
+      account === `${releaseName}-hooks`
+        ? this.hooksKubeconfig
+        : await this.serviceAccount('templates/hooks-rbac.yaml', account);
     return run(process.execPath, [entryScript(entry)], {
       allowFailure: true,
-      env: { PATH: process.env.PATH ?? '', ...env, KUBECONFIG: this.hooksKubeconfig },
+      env: { PATH: process.env.PATH ?? '', ...env, KUBECONFIG: kubeconfig },
     });
   }
 

@@ -20,6 +20,7 @@ import {
   helm,
   kubectl,
   kubectlJson,
+  releaseUninstallGuards,
   waitCrdsEstablished,
 } from '../../../ci/testbed/session.ts';
 import { helmMajors, render, variantFile, variants } from './lib/render.ts';
@@ -218,6 +219,7 @@ describe.each(helmMajors)('helm install with Helm %i', (helmMajor) => {
     for (const node of nodes)
       await label(node, `${kmmVersionLabel(ns, 'onload')}-`, `${pausedLabel(ns)}-`);
     for (const node of nodes) await driverLoaded(node, false);
+    await releaseUninstallGuards(ns);
     await helm(helmMajor, ['uninstall', release, '-n', ns, '--no-hooks', '--wait'], {
       allowFailure: true,
     });

@@ -4,7 +4,11 @@ import { describe, expect, it } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { isDeepStrictEqual } from 'node:util';
 import {
+  componentObjectName,
+  components,
+  uninstallGuard,
   hookPhases,
   hookEnv,
   imageAppDir,
@@ -51,14 +55,12 @@ const jobEvents: Record<string, string[]> = {
   pre: ['pre-install', 'pre-upgrade', 'pre-rollback'],
   post: ['post-install', 'post-upgrade', 'post-rollback'],
   'pre-delete': ['pre-delete'],
-  'post-delete': ['post-delete'],
 };
 const hookEntries = hookPhases;
 const identityOf: Record<string, string> = {
   pre: 'hooks',
   post: 'hooks',
   'pre-delete': 'hooks-pre-delete',
-  'post-delete': 'hooks-post-delete',
 };
 const identityKinds = [
   'ServiceAccount',
@@ -117,29 +119,81 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
           // Helm and Argo CD (sync waves) both create these phases' hooks by weight.
           expect(events(o).sort()).toEqual([...syncEvents].sort());
           expect(annotation(o, 'helm.sh/hook-weight')).toBe('-10');
-        } else if (entry === 'pre-delete') {
-          // An ordinary release object: there before any delete hook, deleted with the release.
-          expect(isHook(o)).toBe(false);
         } else {
-          // Created in the pre-delete phase, kept through the deletion of the release's objects
-          // by Argo CD (which creates all PostDelete hooks at once), removed when they succeeded.
-          expect(events(o)).toEqual(['pre-delete', 'post-delete']);
-          expect(annotation(o, 'helm.sh/hook-weight')).toBe('-10');
-          expect(annotation(o, 'argocd.argoproj.io/sync-options')).toBe('Delete=false');
+          // An ordinary release object: there before the delete hook, deleted with the release.
+          expect(isHook(o)).toBe(false);
         }
       }
       expect(annotation(j, 'helm.sh/hook-weight')).toBe('0');
     }
   });
 
-  it('grants the three hook identities the same rules', async () => {
+  it('grants both hook identities the same rules, but stopping the labeller and releasing the uninstall guard: the pre-delete identity alone, by name', async () => {
     const objects = await render({ variant: 'minimal', helmMajor });
-    const [first, ...others] = Object.values(identityOf).map((name) => ({
+    const uninstalling = [
+      {
+        apiGroups: ['apps'],
+        resources: ['deployments/scale'],
+        resourceNames: ['onload-labeller'],
+        verbs: ['patch'],
+      },
+      {
+        apiGroups: [''],
+        resources: ['configmaps'],
+        resourceNames: ['onload-uninstall-guard'],
+        verbs: ['get', 'patch'],
+      },
+    ];
+    const rulesOf = (name: string) => ({
       cluster: clusterRole(objects, `onload-system-onload-${name}`).rules,
       namespaced: role(objects, `onload-${name}`).rules,
-    }));
-    for (const other of others) expect(other).toEqual(first);
+    });
+    const sync = rulesOf('hooks');
+    const preDelete = rulesOf('hooks-pre-delete');
+    for (const rule of uninstalling) {
+      expect(sync.namespaced).not.toContainEqual(rule);
+      expect(preDelete.namespaced).toContainEqual(rule);
+    }
+    expect({
+      ...preDelete,
+      namespaced: preDelete.namespaced?.filter(
+        (r) => !uninstalling.some((u) => isDeepStrictEqual(r, u)),
+      ),
+    }).toEqual(sync);
   });
+
+  it.each(variants)(
+    "guards the uninstall: a ConfigMap in Argo CD's last sync wave whose finalizer only pre-delete removes (%s)",
+    async (variant) => {
+      const objects = await render({ variant, helmMajor });
+      const guard = find(
+        objects,
+        'ConfigMap',
+        componentObjectName('onload', uninstallGuard.suffix),
+      );
+      expect(isHook(guard)).toBe(false);
+      expect(guard.metadata.finalizers).toEqual([uninstallGuard.finalizer]);
+      const wave = (o: Manifest): number =>
+        Number(annotation(o, 'argocd.argoproj.io/sync-wave') ?? '0');
+      const others = objects.filter((o) => o !== guard && !isHook(o));
+      expect(Math.max(...others.map(wave))).toBeLessThan(wave(guard));
+    },
+  );
+
+  it.each([
+    ['onload', {}],
+    ['trading', {}],
+    // cut to fit: 54 characters of it end in '-', which goes
+    ['onload', { fullnameOverride: `${'a'.repeat(53)}-onload` }],
+  ] as const)(
+    'names the labeller Deployment as the hooks compute it (release %s, %j)',
+    async (release, overrides) => {
+      const objects = await render({ variant: 'minimal', helmMajor, release, overrides });
+      const cr = findAll(objects, 'Onload')[0]?.metadata.name ?? '';
+      const expected = componentObjectName(cr, components.labeller);
+      expect(findAll(objects, 'Deployment').map((d) => d.metadata.name)).toContain(expected);
+    },
+  );
 
   it('deletes hooks before re-creation and on success, keeps failed ones, and prints failed hook logs', async () => {
     const objects = await render({ variant: 'minimal', helmMajor });
@@ -153,14 +207,27 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
     }
   });
 
+  it.each(variants)(
+    'has no post-delete hook, which Argo CD can skip: pre-delete leaves the nodes clean (%s)',
+    async (variant) => {
+      const objects = await render({ variant, helmMajor });
+      const postDelete = objects.filter(
+        (o) =>
+          events(o).includes('post-delete') ||
+          annotation(o, 'argocd.argoproj.io/hook')?.includes('PostDelete'),
+      );
+      expect(postDelete.map((o) => `${o.kind} ${o.metadata.name}`)).toEqual([]);
+    },
+  );
+
   it('leaves no other object a hook (the workloads are ordinary release objects)', async () => {
     const objects = await render({ variant: 'sfptpd-on', helmMajor });
     const hooks = objects.filter(isHook);
     expect(hooks.every((o) => o.metadata.labels?.['app.kubernetes.io/component'] === 'hook')).toBe(
       true,
     );
-    // four Jobs, the sync-phase identity and the post-delete identity (five objects each)
-    expect(hooks).toHaveLength(4 + 5 + 5);
+    // three Jobs and the sync-phase identity (five objects)
+    expect(hooks).toHaveLength(3 + 5);
     // and `helm test`'s pod, the one test hook
     const tests = objects.filter((o) => annotation(o, 'helm.sh/hook') === 'test');
     expect(tests.map((o) => `${o.kind} ${o.metadata.name}`)).toEqual(['Pod onload-test']);
@@ -305,17 +372,13 @@ describe.each(helmMajors)('hooks, Helm %i', (helmMajor) => {
     expect(labeller.NODE_OPTIONS).toBe(nodeOptions(mib));
   });
 
-  it('removes only the post-delete Job a minute after it finished, whatever the tool does', async () => {
+  it('leaves finished Jobs to the tool (no ttlSecondsAfterFinished): a failed one stays for its logs', async () => {
     const objects = await render({ variant: 'minimal', helmMajor });
-    const ttl = Object.fromEntries(
-      hookEntries.map((e) => [e, job(objects, `onload-${e}`).spec?.ttlSecondsAfterFinished]),
-    );
-    expect(ttl).toEqual({
-      pre: undefined,
-      post: undefined,
-      'pre-delete': undefined,
-      'post-delete': 60,
-    });
+    for (const e of hookEntries)
+      expect([e, job(objects, `onload-${e}`).spec?.ttlSecondsAfterFinished]).toEqual([
+        e,
+        undefined,
+      ]);
   });
 
   it('uses the default hook deadline and no retries by default', async () => {

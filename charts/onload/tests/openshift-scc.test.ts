@@ -61,7 +61,6 @@ describe('OpenShift SCC admission', () => {
         'Job onload-pre: nonroot-v2',
         'Job onload-post: nonroot-v2',
         'Job onload-pre-delete: nonroot-v2',
-        'Job onload-post-delete: nonroot-v2',
         'Pod onload-test: restricted-v2',
       ].sort(),
     );

@@ -10,6 +10,7 @@ import {
   helm,
   kubectl,
   kubectlJson,
+  releaseUninstallGuards,
 } from '../../../ci/testbed/session.ts';
 import { daemonSet } from './lib/manifests.ts';
 import { render, variantFile } from './lib/render.ts';
@@ -23,6 +24,7 @@ describe('Pod Security Admission', () => {
     await kubectl(['label', 'namespace', ns, `${enforce}=restricted`]);
   });
   afterAll(async () => {
+    await releaseUninstallGuards(ns);
     await helm(3, ['uninstall', 'onload', '-n', ns, '--no-hooks'], { allowFailure: true });
     await deleteNamespace(ns);
   });

@@ -18,6 +18,7 @@ import {
   helm,
   kubectl,
   kubectlJson,
+  releaseUninstallGuards,
   testbed,
   waitCrdsEstablished,
 } from '../../../ci/testbed/session.ts';
@@ -211,6 +212,7 @@ describe('handover from the Go Onload Operator', () => {
         describe: async () => (await stillLoaded()).join(', '),
       },
     );
+    await releaseUninstallGuards(ns);
     await helm(3, ['uninstall', 'onload', '-n', ns, '--no-hooks', '--wait'], {
       allowFailure: true,
     });

@@ -175,6 +175,53 @@ describe('ClientNodeKube over a fake HTTP layer', () => {
     });
   });
 
+  it('scales a Deployment through its scale subresource; false when it does not exist', async () => {
+    const path = /^\/apis\/apps\/v1\/namespaces\/ns\/deployments\/labeller\/scale$/;
+    server.on('PATCH', path, {
+      status: 200,
+      body: { kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 0 } },
+    });
+    expect(await kube.scaleDeployment('ns', 'labeller', 0)).toBe(true);
+    const [req] = server.matching('PATCH', path);
+    expect(req?.headers['content-type']).toBe('application/merge-patch+json');
+    expect(req?.body).toEqual({ spec: { replicas: 0 } });
+    server.on('PATCH', path, {
+      status: 404,
+      body: status(404, 'NotFound', 'deployments.apps "labeller" not found'),
+    });
+    expect(await kube.scaleDeployment('ns', 'labeller', 0)).toBe(false);
+  });
+
+  it('removes a ConfigMap finalizer with a JSON patch that tests it is still at its index', async () => {
+    const path = /^\/api\/v1\/namespaces\/ns\/configmaps\/guard$/;
+    const cm = (finalizers: string[]) => ({
+      status: 200,
+      body: { kind: 'ConfigMap', apiVersion: 'v1', metadata: { name: 'guard', finalizers } },
+    });
+    server.on('GET', path, cm(['other/keep', 'onload.amd.com/uninstall-guard']));
+    server.on('PATCH', path, cm(['other/keep']));
+    expect(
+      await kube.removeConfigMapFinalizer('ns', 'guard', 'onload.amd.com/uninstall-guard'),
+    ).toBe('removed');
+    const [req] = server.matching('PATCH', path);
+    expect(req?.headers['content-type']).toBe('application/json-patch+json');
+    expect(req?.body).toEqual([
+      { op: 'test', path: '/metadata/finalizers/1', value: 'onload.amd.com/uninstall-guard' },
+      { op: 'remove', path: '/metadata/finalizers/1' },
+    ]);
+    server.on('GET', path, cm(['other/keep']));
+    expect(
+      await kube.removeConfigMapFinalizer('ns', 'guard', 'onload.amd.com/uninstall-guard'),
+    ).toBe('absent');
+    server.on('GET', path, {
+      status: 404,
+      body: status(404, 'NotFound', 'configmaps "guard" not found'),
+    });
+    expect(
+      await kube.removeConfigMapFinalizer('ns', 'guard', 'onload.amd.com/uninstall-guard'),
+    ).toBe('not-found');
+  });
+
   describe('listOnloads', () => {
     const path = /^\/apis\/onload\.amd\.com\/v1alpha1\/namespaces\/onload\/onloads$/;
 

@@ -375,6 +375,46 @@ export class ClientNodeKube implements KubePort {
     return list.items.map((d) => toDeploymentView(d as Parameters<typeof toDeploymentView>[0]));
   }
 
+  async removeConfigMapFinalizer(
+    namespace: string,
+    name: string,
+    finalizer: string,
+  ): Promise<'removed' | 'absent' | 'not-found'> {
+    const what = `remove finalizer ${finalizer} from ConfigMap ${namespace}/${name}`;
+    // The test operation makes the removal fail (422) if the list changed since it was read.
+    for (let attempt = 1; ; attempt += 1) {
+      const cm = await this.find(what, () =>
+        this.core.readNamespacedConfigMap({ namespace, name }),
+      );
+      if (cm === undefined) return 'not-found';
+      const index = (cm.metadata?.finalizers ?? []).indexOf(finalizer);
+      if (index < 0) return 'absent';
+      const path = `/metadata/finalizers/${index}`;
+      const body = [
+        { op: 'test', path, value: finalizer },
+        { op: 'remove', path },
+      ];
+      try {
+        const patched = await this.find(what, () =>
+          this.core.patchNamespacedConfigMap({ namespace, name, body }, jsonPatch),
+        );
+        return patched === undefined ? 'not-found' : 'removed';
+      } catch (e) {
+        if (statusOf(e) !== 422 || attempt >= 3) throw e;
+      }
+    }
+  }
+
+  async scaleDeployment(namespace: string, name: string, replicas: number): Promise<boolean> {
+    const scaled = await this.find(`scale deployment ${namespace}/${name} to ${replicas}`, () =>
+      this.apps.patchNamespacedDeploymentScale(
+        { namespace, name, body: { spec: { replicas } } },
+        mergePatch,
+      ),
+    );
+    return scaled !== undefined;
+  }
+
   async getNamespaceLabels(name: string): Promise<Readonly<Record<string, string>> | undefined> {
     const ns = await this.find(`get namespace ${name}`, () => this.core.readNamespace({ name }));
     return ns === undefined ? undefined : (ns.metadata?.labels ?? {});

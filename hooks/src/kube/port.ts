@@ -219,6 +219,14 @@ export interface KubePort {
 
   listPdbs(namespace?: string): Promise<PdbView[]>;
   findDeployments(name: string): Promise<DeploymentView[]>;
+  /** Removes `finalizer` from a ConfigMap: what it found. */
+  removeConfigMapFinalizer(
+    namespace: string,
+    name: string,
+    finalizer: string,
+  ): Promise<'removed' | 'absent' | 'not-found'>;
+  /** Sets a Deployment's replicas (its scale subresource); false when it does not exist. */
+  scaleDeployment(namespace: string, name: string, replicas: number): Promise<boolean>;
   /** A namespace's labels; undefined when it does not exist. */
   getNamespaceLabels(name: string): Promise<Readonly<Record<string, string>> | undefined>;
 

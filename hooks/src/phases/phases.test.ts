@@ -3,23 +3,26 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   canaryDoneAnnotation,
+  componentObjectName,
   kmmReadyLabel,
   kmmVersionLabel,
   nodeAnnotation,
   pauseAnnotation,
   pausedLabel,
+  rolloutLeaseName,
   skipLabel,
   stateLabel,
+  uninstallGuard,
 } from '../contract.ts';
 import type { PdbView } from '../kube/port.ts';
 import { readNodeFacts } from '../model/node-facts.ts';
+import { podKey } from '../model/pods.ts';
 import { fromMap } from '../kube/selectors.ts';
 import { consumer, module, node, ns, pod, pullPod, release } from '../testing/fixtures.ts';
 import type { MemoryKube } from '../testing/memory-kube.ts';
 import { cluster, context, selectorLabel, spec } from '../testing/phase-setup.ts';
 import { runLabeller } from './labeller.ts';
 import { runPost } from './post.ts';
-import { runPostDelete } from './post-delete.ts';
 import { runPre } from './pre.ts';
 import { runPreDelete } from './pre-delete.ts';
 
@@ -477,16 +480,15 @@ describe('pre: preflight and freeze', () => {
   });
 });
 
-describe('pre-delete and post-delete', () => {
-  it('pre-delete pauses every node and evicts every pod using Onload', async () => {
+describe('pre-delete', () => {
+  const guardKey = `${ns}/${componentObjectName('onload', uninstallGuard.suffix)}`;
+
+  it('pre-delete evicts every pod using Onload', async () => {
     const kube = cluster({ nodes: names(2), from: 'v1', moduleVersion: 'v1', consumersPerNode: 2 });
     const ctx = context(kube, spec({ version: 'v1' }));
     const result = await runPreDelete(ctx);
     expect(result.exitCode).toBe(0);
     expect([...kube.pods.values()].filter((p) => p.usesOnload)).toEqual([]);
-    expect([...kube.nodes.values()].every((n) => Object.hasOwn(n.labels, pausedLabel(ns)))).toBe(
-      true,
-    );
     expect(ctx.lines.some((l) => l.includes('UNINSTALL: evicting 4 pod(s)'))).toBe(true);
   });
 
@@ -535,26 +537,96 @@ describe('pre-delete and post-delete', () => {
     expect(result.message).toContain('Nothing was uninstalled and nothing was evicted');
     expect(result.message).toContain(`helm rollback ${release} <revision> -n ${ns}`);
     expect(kube.requests.get('evictPod')).toBeUndefined();
+    expect(kube.requests.get('removeConfigMapFinalizer')).toBeUndefined();
     expect(kube.pods.get('apps/bare')?.deleting).toBe(false);
     for (const n of kube.nodes.values()) expect(readNodeFacts(n, ns).paused).toBe(false);
   });
 
-  it('post-delete removes our labels and annotations and waits for KMM to unload', async () => {
-    const kube = cluster({ nodes: names(2), from: 'v1', moduleVersion: 'v1' });
+  it('pre-delete leaves the nodes clean once the driver is unloaded: labeller stopped first, our labels, annotations and the rollout Lease gone', async () => {
+    const kube = cluster({ nodes: names(2), from: 'v1', moduleVersion: 'v1', consumersPerNode: 1 });
     kube.editNode('node-0', (n) => ({
-      labels: { ...n.labels, [stateLabel(ns)]: 'upgrade-done', [pausedLabel(ns)]: 'true' },
+      labels: { ...n.labels, [stateLabel(ns)]: 'upgrade-done' },
       annotations: { [nodeAnnotation(ns, 'target')]: 'v1' },
     }));
-    const result = await runPostDelete(context(kube, spec({ version: 'v1' })));
+    const labeller = componentObjectName('onload', 'labeller');
+    kube.deployments = [{ namespace: ns, name: labeller, replicas: 1 }];
+    kube.configMapFinalizers.set(guardKey, [uninstallGuard.finalizer, 'other.example.com/keep']);
+    const labellerPod = pod(`${labeller}-abc`, 'node-1', {
+      namespace: ns,
+      labels: { 'app.kubernetes.io/instance': release, 'app.kubernetes.io/component': 'labeller' },
+    });
+    kube.putPod(labellerPod);
+    const scale = kube.scaleDeployment.bind(kube);
+    const order: string[] = [];
+    kube.scaleDeployment = async (namespace, name, replicas) => {
+      order.push(`scale ${name} ${replicas}`);
+      const found = await scale(namespace, name, replicas);
+      setTimeout(() => {
+        order.push('labeller pod gone');
+        kube.removePod(podKey(labellerPod));
+      }, 50);
+      return found;
+    };
+    const patchNode = kube.patchNode.bind(kube);
+    kube.patchNode = (name, patch, rv) => {
+      if (patch.labels?.[pausedLabel(ns)] === null) order.push(`clean ${name}`);
+      return patchNode(name, patch, rv);
+    };
+    const result = await runPreDelete(context(kube, spec({ version: 'v1' })));
     expect(result.exitCode).toBe(0);
-    expect(result.message).toContain('nodes are clean');
+    expect(result.message).toContain(
+      `the Onload labels and annotations of namespace ${ns} removed from 2 node(s)`,
+    );
+    expect(kube.deployments).toEqual([{ namespace: ns, name: labeller, replicas: 0 }]);
+    expect(order.slice(0, 2)).toEqual([`scale ${labeller} 0`, 'labeller pod gone']);
+    expect(order.slice(2).sort()).toEqual(['clean node-0', 'clean node-1']);
     for (const n of kube.nodes.values()) {
       expect(Object.keys(n.labels).filter((k) => k.includes(ns))).toEqual([]);
       expect(n.annotations).toEqual({});
     }
+    expect(await kube.getLease(ns, rolloutLeaseName(release))).toBeUndefined();
+    expect(kube.configMapFinalizers.get(guardKey)).toEqual(['other.example.com/keep']);
   });
 
-  it("post-delete deletes the release's last helm test pod, no other release's", async () => {
+  it('pre-delete fails, naming the command, when it cannot release the uninstall guard', async () => {
+    const kube = cluster({ nodes: names(1), from: 'v1', moduleVersion: 'v1' });
+    kube.removeConfigMapFinalizer = () => Promise.reject(new Error('configmaps is forbidden'));
+    const result = await runPreDelete(context(kube, spec({ version: 'v1' })));
+    expect(result.exitCode).toBe(1);
+    expect(result.message).toContain(
+      `the uninstall guard could not be released (configmaps is forbidden), so the release's objects cannot be deleted; run: kubectl patch configmap onload-uninstall-guard -n ${ns} --type=merge -p '{"metadata":{"finalizers":null}}'`,
+    );
+  });
+
+  it('pre-delete keeps the labels that hold the labeller off when it does not stop, and says how to remove them', async () => {
+    const kube = cluster({ nodes: names(1), from: 'v1', moduleVersion: 'v1' });
+    const labeller = componentObjectName('onload', 'labeller');
+    kube.deployments = [{ namespace: ns, name: labeller, replicas: 1 }];
+    kube.putPod(
+      pod(`${labeller}-abc`, 'node-0', {
+        namespace: ns,
+        labels: {
+          'app.kubernetes.io/instance': release,
+          'app.kubernetes.io/component': 'labeller',
+        },
+      }),
+    );
+    const ctx = context(kube, spec({ version: 'v1', timeouts: { devicePluginStopSeconds: 1 } }));
+    const result = await runPreDelete(ctx);
+    expect(result.exitCode).toBe(0);
+    expect(result.message).toContain(
+      'the labeller did not stop within 1s (spec.upgrade.timeouts.devicePluginStopSeconds)',
+    );
+    expect(result.message).toContain(`kubectl label nodes --all `);
+    expect(result.message).toContain(` ${pausedLabel(ns)}- `);
+    expect(result.message).toContain(
+      `kubectl annotate nodes --all ${nodeAnnotation(ns, 'since')}- `,
+    );
+    const kept = kube.nodes.get('node-0');
+    expect(kept && readNodeFacts(kept, ns).paused).toBe(true);
+  });
+
+  it("pre-delete deletes the release's last helm test pod, no other release's", async () => {
     const kube = cluster({ nodes: names(1), from: 'v1', moduleVersion: 'v1' });
     const testPod = (instance: string) =>
       pod(`${instance}-test`, 'node-0', {
@@ -567,13 +639,13 @@ describe('pre-delete and post-delete', () => {
       });
     kube.putPod(testPod(release));
     kube.putPod(testPod('other'));
-    const result = await runPostDelete(context(kube, spec({ version: 'v1' })));
+    const result = await runPreDelete(context(kube, spec({ version: 'v1' })));
     expect(result.exitCode).toBe(0);
     const left = [...kube.pods.values()].filter((p) => p.namespace === ns && !p.deleting);
     expect(left.map((p) => p.name)).toEqual(['other-test']);
   });
 
-  it('post-delete still succeeds when the helm test pod cannot be deleted, saying how to remove it', async () => {
+  it('pre-delete still succeeds when the helm test pod cannot be deleted, saying how to remove it', async () => {
     const kube = cluster({ nodes: names(1), from: 'v1', moduleVersion: 'v1' });
     kube.deletePod = () => Promise.reject(new Error('pods is forbidden'));
     kube.putPod(
@@ -584,7 +656,7 @@ describe('pre-delete and post-delete', () => {
       }),
     );
     const ctx = context(kube, spec({ version: 'v1' }));
-    const result = await runPostDelete(ctx);
+    const result = await runPreDelete(ctx);
     expect(result.exitCode).toBe(0);
     expect(ctx.lines.join('\n')).toContain(
       `could not delete the helm test pod (pods is forbidden); remove it with: kubectl delete pod -n ${ns} -l app.kubernetes.io/instance=${release},app.kubernetes.io/component=test`,

@@ -1,8 +1,9 @@
 // pre-delete (Argo CD PreDelete): nothing may break silently when the driver goes. Every node
 // with Onload is paused, every pod using Onload is evicted through the Eviction API (budgets
 // honoured, bounded, loudly; none at all when a budget would refuse one), and KMM unloads the
-// modules while the Modules and their ServiceAccount still exist. See planner/drain.ts.
-import { kmmVersionLabel, moduleNames } from '../contract.ts';
+// modules while the Modules and their ServiceAccount still exist (planner/drain.ts). Then the
+// release is cleaned up (uninstall-cleanup.ts): the labeller stopped, the nodes left clean.
+import { kmmVersionLabel, moduleNames, rolloutLeaseName } from '../contract.ts';
 import type { NodeView, PodView } from '../kube/port.ts';
 import { readNodeFacts, type NodeFacts } from '../model/node-facts.ts';
 import { podKey } from '../model/pods.ts';
@@ -13,6 +14,7 @@ import { Executor } from '../runtime/executor.ts';
 import { holdRolloutLease } from './hold-lease.ts';
 import { exitCodes, type PhaseContext, type PhaseResult } from '../runtime/run.ts';
 import { asSink, Store } from '../runtime/store.ts';
+import { cleanUpRelease, releaseUninstallGuard } from './uninstall-cleanup.ts';
 import { RolloutWorld } from '../runtime/world.ts';
 
 export async function runPreDelete(ctx: PhaseContext): Promise<PhaseResult> {
@@ -42,7 +44,18 @@ export async function runPreDelete(ctx: PhaseContext): Promise<PhaseResult> {
       asSink(labelled),
       abort.signal,
     );
-    return await uninstall(ctx, world, labelled);
+    const result = await uninstall(ctx, world, labelled);
+    if (result.exitCode === exitCodes.ok) {
+      // The release is going: its rollout Lease goes too (released first, so nothing renews it).
+      await lease.release();
+      await port
+        .deleteLease(config.namespace, rolloutLeaseName(config.crName))
+        .catch((e: unknown) => {
+          ctx.log.debug('could not delete the rollout Lease', { error: e });
+        });
+      return (await releaseUninstallGuard(ctx)) ?? result;
+    }
+    return result;
   } finally {
     abort.abort();
     world.stop();
@@ -113,7 +126,9 @@ async function uninstall(
     if (plan.done) {
       const evicted = announced.size > 0 ? `${announced.size} pod(s) evicted; ` : '';
       if (plan.warning) log.warn(plan.warning);
-      const message = `${evicted}no pod uses Onload on ${nodes.size} node(s)${plan.warning ? `; ${plan.warning}` : ' and KMM unloaded the driver'}`;
+      const cleanup = await cleanUpRelease(ctx);
+      if (cleanup.kind === 'kept') log.warn(cleanup.warning);
+      const message = `${evicted}no pod uses Onload on ${nodes.size} node(s)${plan.warning ? `; ${plan.warning}` : ' and KMM unloaded the driver'}; ${cleanup.kind === 'clean' ? `the Onload labels and annotations of namespace ${config.namespace} removed from ${cleanup.nodes} node(s)` : cleanup.warning}`;
       log.info(message);
       return { exitCode: exitCodes.ok, message };
     }

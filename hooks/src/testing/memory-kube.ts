@@ -52,6 +52,8 @@ export class MemoryKube implements KubePort {
   readonly statuses: OnloadStatus[] = [];
   pdbs: PdbView[] = [];
   deployments: DeploymentView[] = [];
+  /** ConfigMap finalizers by `namespace/name`. */
+  configMapFinalizers = new Map<string, string[]>();
   /** Labels of namespaces (absent: a namespace without labels). */
   namespaceLabels = new Map<string, Record<string, string>>();
   /** Onload resources by name. */
@@ -303,6 +305,31 @@ export class MemoryKube implements KubePort {
   findDeployments(name: string): Promise<DeploymentView[]> {
     this.count('findDeployments');
     return Promise.resolve(this.deployments.filter((d) => d.name === name));
+  }
+
+  removeConfigMapFinalizer(
+    namespace: string,
+    name: string,
+    finalizer: string,
+  ): Promise<'removed' | 'absent' | 'not-found'> {
+    this.count('removeConfigMapFinalizer');
+    const key = `${namespace}/${name}`;
+    const finalizers = this.configMapFinalizers.get(key);
+    if (finalizers === undefined) return Promise.resolve('not-found');
+    if (!finalizers.includes(finalizer)) return Promise.resolve('absent');
+    this.configMapFinalizers.set(
+      key,
+      finalizers.filter((f) => f !== finalizer),
+    );
+    return Promise.resolve('removed');
+  }
+
+  scaleDeployment(namespace: string, name: string, replicas: number): Promise<boolean> {
+    this.count('scaleDeployment');
+    const found = this.deployments.find((d) => d.namespace === namespace && d.name === name);
+    if (found === undefined) return Promise.resolve(false);
+    this.deployments = this.deployments.map((d) => (d === found ? { ...d, replicas } : d));
+    return Promise.resolve(true);
   }
 
   getNamespaceLabels(name: string): Promise<Readonly<Record<string, string>> | undefined> {

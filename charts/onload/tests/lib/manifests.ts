@@ -20,6 +20,7 @@ export interface Manifest {
     readonly namespace?: string;
     readonly labels?: Readonly<Record<string, string>>;
     readonly annotations?: Readonly<Record<string, string>>;
+    readonly finalizers?: string[];
   };
   readonly [field: string]: unknown;
 }
