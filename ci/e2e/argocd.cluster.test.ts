@@ -2,9 +2,11 @@
 // Application whose source is a git repository of charts/onload, with the resources finalizer.
 // Sync for install, a version change rolled out node by node by the PostSync hook (checked by the
 // same invariant watcher as the Helm e2e), a sync with nothing changed, a failed rollout and its
-// retry, and deletion (PreDelete, cascade). The scenarios build on each other.
+// retry, and deletion (PreDelete ended early as Argo CD's cache race does, the uninstall guard
+// holding the cascade). The scenarios build on each other.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { stateLabel } from '../../hooks/src/contract.ts';
+import { componentObjectName, stateLabel, uninstallGuard } from '../../hooks/src/contract.ts';
+import { endPreDeleteEarly, sampleUninstall } from './argocd-early-predelete.ts';
 import { progressTo } from '../lib/progress.ts';
 import { waitFor } from '../lib/wait.ts';
 import { startArgoCd, type ArgoCd } from '../testbed/argocd/start.ts';
@@ -39,6 +41,8 @@ import { merge, onloadValues, type Values } from './values.ts';
 
 const ns = 'onload-argocd';
 const app = 'onload';
+/** The chart's fullname: Argo CD's Helm release is named after the Application, which holds "onload". */
+const fullname = app;
 const r = release(app, ns, 3);
 const progress = progressTo('argocd e2e');
 // The hook Jobs and the labeller run as real containers of this run's image on the real node.
@@ -184,11 +188,25 @@ describe(`Argo CD (real application-controller and repo-server)`, () => {
     expect(watch.checker.violations).toEqual([]);
   });
 
-  it('5. deleting the Application runs PreDelete, which leaves the nodes clean; nothing of ours left', async () => {
+  it('5. deleting the Application: even when Argo CD ends PreDelete before the Job ran (its cache race), the uninstall guard holds every deletion until pre-delete has cleaned the nodes; nothing of ours left', async () => {
     watch.checker.watchRollout(false);
     await deleteWorkloads();
-    const seconds = await deleteApplication(app);
-    report('delete (PreDelete, cascade, hook clean-up)', seconds);
+    const deletion = deleteApplication(app);
+    const names = {
+      guard: componentObjectName(fullname, uninstallGuard.suffix),
+      job: componentObjectName(fullname, 'pre-delete'),
+    };
+    await endPreDeleteEarly(app, ns, names.job);
+    const samples = await sampleUninstall(ns, names, deletion);
+    report('delete (PreDelete ended early, guarded cascade, hook clean-up)', await deletion);
+    const held = samples.filter((s) => s.cascading && s.guardHeld);
+    const heldFor = (held.at(-1)?.at ?? 0) - (held[0]?.at ?? 0);
+    progress(
+      `the uninstall guard, deleted by Argo CD, held the cascade for ${(heldFor / 1000).toFixed(1)} s (${held.length} of ${samples.length} samples)`,
+    );
+    // Argo CD deleted the guard while pre-delete still ran, and deleted nothing else while it held.
+    expect(samples.some((s) => s.cascading && s.guardHeld && s.preDeleteRunning)).toBe(true);
+    expect(samples.filter((s) => s.modulesGoing && s.guardHeld)).toEqual([]);
     await waitNodesClean(ns);
     const leftovers = async (): Promise<string> => {
       const inNamespace = await kubectl([

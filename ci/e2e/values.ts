@@ -1,6 +1,7 @@
 // Chart values for the test bed: complete Onload settings for a given version, with images that
 // are never pulled (KWOK runs no containers; the runner maps our image's /app to dist/hooks).
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -39,9 +40,20 @@ export function merge(base: Values, overrides: Values): Values {
   return out;
 }
 
+let valuesDir: string | undefined;
+let written = 0;
+
+/** A values file in this process's one values directory, removed when the process exits. */
 export async function writeValuesFile(values: Values): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'onload-values-'));
-  const file = join(dir, 'values.yaml');
+  if (valuesDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'onload-values-'));
+    valuesDir = dir;
+    process.once('exit', () => {
+      rmSync(dir, { recursive: true, force: true });
+    });
+  }
+  written += 1;
+  const file = join(valuesDir, `values-${written}.yaml`);
   await writeFile(file, stringify(values));
   return file;
 }
