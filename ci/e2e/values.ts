@@ -1,10 +1,7 @@
 // Chart values for the test bed: complete Onload settings for a given version, with images that
 // are never pulled (KWOK runs no containers; the runner maps our image's /app to dist/hooks).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { writeProcessTempFile } from '../lib/process-tmp.ts';
 
 export type Values = Record<string, unknown>;
 
@@ -40,20 +37,7 @@ export function merge(base: Values, overrides: Values): Values {
   return out;
 }
 
-let valuesDir: string | undefined;
-let written = 0;
-
-/** A values file in this process's one values directory, removed when the process exits. */
-export async function writeValuesFile(values: Values): Promise<string> {
-  if (valuesDir === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), 'onload-values-'));
-    valuesDir = dir;
-    process.once('exit', () => {
-      rmSync(dir, { recursive: true, force: true });
-    });
-  }
-  written += 1;
-  const file = join(valuesDir, `values-${written}.yaml`);
-  await writeFile(file, stringify(values));
-  return file;
+/** A values file in this process's temporary directory (ci/lib/process-tmp.ts). */
+export function writeValuesFile(values: Values): Promise<string> {
+  return writeProcessTempFile('values.yaml', stringify(values));
 }

@@ -1,9 +1,9 @@
 // Renders the chart with pinned Helm 3 / Helm 4 (`helm template`) and parses the manifests.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { chartDir, helm, type HelmMajor } from '../../../../ci/lib/helm.ts';
+import { writeProcessTempFile } from '../../../../ci/lib/process-tmp.ts';
 import type { Manifest } from './manifests.ts';
 
 export const helmMajors: readonly HelmMajor[] = [3, 4];
@@ -73,9 +73,11 @@ async function helmTemplateArgs(request: RenderRequest): Promise<string[]> {
     variantFile(request.variant),
   ];
   if (request.overrides) {
-    const file = join(await mkdtemp(join(tmpdir(), 'onload-values-')), 'overrides.yaml');
     // YAML 1.1 quoting, so that strings such as 'no' stay strings for Helm.
-    await writeFile(file, stringify(request.overrides, { version: '1.1' }));
+    const file = await writeProcessTempFile(
+      'overrides.yaml',
+      stringify(request.overrides, { version: '1.1' }),
+    );
     args.push('--values', file);
   }
   return [...args, ...(request.extraArgs ?? [])];
