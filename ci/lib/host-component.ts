@@ -48,34 +48,42 @@ export async function renderChart(r: ChartRendering): Promise<RenderedManifest[]
     .filter((m): m is RenderedManifest => m !== null);
 }
 
+export interface RenderedPod {
+  /** The first container's environment, the namespace fieldRef resolved. */
+  readonly env: Record<string, string>;
+  readonly serviceAccountName?: string;
+}
+
+/** What the pods of `kind` `name` run with, from one rendering. */
+export async function renderedPod(
+  r: ChartRendering,
+  kind: string,
+  name: string,
+): Promise<RenderedPod> {
+  const doc = (await renderChart(r)).find((d) => d.kind === kind && d.metadata?.name === name);
+  const spec = doc?.spec?.template?.spec;
+  const env = spec?.containers?.[0]?.env ?? [];
+  if (env.length === 0) throw new Error(`the chart renders no ${kind} ${name} with an environment`);
+  return {
+    env: {
+      ...Object.fromEntries(
+        env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value ?? '']),
+      ),
+      ONLOAD_NAMESPACE: r.namespace,
+    },
+    ...(spec?.serviceAccountName !== undefined
+      ? { serviceAccountName: spec.serviceAccountName }
+      : {}),
+  };
+}
+
 /** The environment of the first container of `kind` `name`, with the namespace fieldRef resolved. */
 export async function containerEnv(
   r: ChartRendering,
   kind: string,
   name: string,
 ): Promise<Record<string, string>> {
-  const doc = (await renderChart(r)).find((d) => d.kind === kind && d.metadata?.name === name);
-  const env = doc?.spec?.template?.spec?.containers?.[0]?.env ?? [];
-  if (env.length === 0) throw new Error(`the chart renders no ${kind} ${name} with an environment`);
-  return {
-    ...Object.fromEntries(
-      env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value ?? '']),
-    ),
-    ONLOAD_NAMESPACE: r.namespace,
-  };
-}
-
-/** The ServiceAccount the pods of `kind` `name` run as. */
-export async function podServiceAccount(
-  r: ChartRendering,
-  kind: string,
-  name: string,
-): Promise<string> {
-  const doc = (await renderChart(r)).find((d) => d.kind === kind && d.metadata?.name === name);
-  const account = doc?.spec?.template?.spec?.serviceAccountName;
-  if (account === undefined)
-    throw new Error(`the chart renders no ${kind} ${name} with a ServiceAccount`);
-  return account;
+  return (await renderedPod(r, kind, name)).env;
 }
 
 /**

@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { chartDir, repoRoot } from '../../ci/lib/helm.ts';
 import {
   containerEnv,
-  podServiceAccount,
+  renderedPod,
   renderedRbac,
   writeTokenKubeconfig,
   type ChartRendering,
@@ -170,8 +170,9 @@ export class TestRelease {
   async phase(entry: EntryPoint, valuesFile: string): Promise<RunResult> {
     const rendering = this.rendering(valuesFile, 'templates/hooks-jobs.yaml');
     const job = `${releaseName}-${entry}`;
-    const env = await containerEnv(rendering, 'Job', job);
-    const account = await podServiceAccount(rendering, 'Job', job);
+    const { env, serviceAccountName: account } = await renderedPod(rendering, 'Job', job);
+    if (account === undefined)
+      throw new Error(`the chart renders Job ${job} without a ServiceAccount`);
     const kubeconfig =
       account === `${releaseName}-hooks`
         ? this.hooksKubeconfig

@@ -46,7 +46,8 @@ export async function runPreDelete(ctx: PhaseContext): Promise<PhaseResult> {
     );
     const result = await uninstall(ctx, world, labelled);
     if (result.exitCode === exitCodes.ok) {
-      // The release is going: its rollout Lease goes too (released first, so nothing renews it).
+      // The release is going: its rollout Lease goes too (released first, so nothing renews it;
+      // the release in `finally` is then a no-op).
       await lease.release();
       await port
         .deleteLease(config.namespace, rolloutLeaseName(config.crName))

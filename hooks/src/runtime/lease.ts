@@ -29,6 +29,7 @@ export class RolloutLease {
   private resourceVersion: string | undefined;
   private renewer: ReturnType<typeof setInterval> | undefined;
   private lostFlag = false;
+  private releasedFlag = false;
 
   constructor(port: KubePort, options: LeaseOptions, log: Logger) {
     this.port = port;
@@ -140,10 +141,11 @@ export class RolloutLease {
     }
   }
 
-  /** Gives the lease up so the next run does not wait for it to expire. */
+  /** Gives the lease up so the next run does not wait for it to expire; once. */
   async release(): Promise<void> {
     this.stopRenewing();
-    if (this.lostFlag) return;
+    if (this.lostFlag || this.releasedFlag) return;
+    this.releasedFlag = true;
     const { namespace, name, identity } = this.o;
     try {
       const current = await this.port.getLease(namespace, name);
